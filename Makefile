@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+# Scenarios derive every secret from a seed made fresh for each run: no fixed secret in git.
+export JITSI_SHARDS_TEST_SEED ?= $(shell head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
 # Scenarios `make test` runs, in order (each one builds on the harness, not on the others).
 SCENARIOS ?= common

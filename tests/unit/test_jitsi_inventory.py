@@ -1,0 +1,232 @@
+"""The inventory model: shard table, slots, secrets, and every validation message."""
+
+import importlib.util
+import pathlib
+import time
+
+import pytest
+
+_PATH = pathlib.Path(__file__).resolve().parents[2] / "filter_plugins" / "jitsi_inventory.py"
+_spec = importlib.util.spec_from_file_location("jitsi_inventory", _PATH)
+inv = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(inv)
+
+DEFAULTS = {"pool_size": 10, "mode": "muc", "region": "default"}
+
+
+def _inventory():
+    groups = {
+        "signal": ["a-signal", "b-signal"],
+        "jvb": ["a-jvb1", "a-jvb2", "b-jvb1"],
+        "shards": ["a-signal", "a-jvb1", "a-jvb2", "b-signal", "b-jvb1"],
+        "shard_a": ["a-signal", "a-jvb1", "a-jvb2"],
+        "shard_b": ["b-signal", "b-jvb1"],
+    }
+    a = {"jitsi_shard_region": "eu", "jitsi_bridge_mode": "muc", "jitsi_bridge_pool_size": 4}
+    b = {"jitsi_shard_region": "us", "jitsi_bridge_mode": "component", "jitsi_bridge_pool_size": 4}
+    hostvars = {h: dict(a) for h in groups["shard_a"]}
+    hostvars.update({h: dict(b) for h in groups["shard_b"]})
+    hostvars["a-signal"]["ansible_host"] = "10.0.0.1"
+    return groups, hostvars
+
+
+def _errors(groups, hostvars, seed=True):
+    return inv.inventory_errors(groups, hostvars, DEFAULTS, seed)
+
+
+def test_happy_path_table():
+    groups, hostvars = _inventory()
+    assert _errors(groups, hostvars) == []
+    table = inv.shard_table(groups, hostvars, DEFAULTS)
+    assert set(table) == {"a", "b"}
+    a = table["a"]
+    assert a["signal"] == "a-signal" and a["signal_address"] == "10.0.0.1"
+    assert a["mode"] == "muc" and a["region"] == "eu" and a["pool_size"] == 4
+    assert [(b["host"], b["slot"], b["slot_name"]) for b in a["bridges"]] == [("a-jvb1", 1, "jvb-01"), ("a-jvb2", 2, "jvb-02")]
+    assert table["b"]["signal_address"] == "b-signal"
+    assert table["b"]["mode"] == "component"
+
+
+@pytest.mark.parametrize(
+    "host,explicit,slot",
+    [("eu1-jvb3", None, 3), ("jvb-07.example.org", None, 7), ("jvb", None, None), ("x", 5, 5), ("x9", "2", 2), ("x", "two", None)],
+)
+def test_bridge_slot(host, explicit, slot):
+    assert inv.bridge_slot(host, explicit) == slot
+
+
+def test_slot_names_two_and_three_digits():
+    assert inv.slot_name(3, 10) == "jvb-03"
+    assert inv.slot_name(3, 150) == "jvb-003"
+
+
+def test_secrets_deterministic_and_separated():
+    assert inv.derive_secret("s", "a", "bridge", 1) == inv.derive_secret("s", "a", "bridge", 1)
+    assert len(inv.derive_secret("s", "a", "focus")) == 64
+    distinct = {
+        inv.derive_secret("s", "a", "bridge", 1),
+        inv.derive_secret("s", "b", "bridge", 1),
+        inv.derive_secret("s", "a", "bridge", 2),
+        inv.derive_secret("t", "a", "bridge", 1),
+        inv.derive_secret("s", "a", "focus"),
+    }
+    assert len(distinct) == 5
+
+
+def test_pool_modes():
+    muc = inv.bridge_pool("a", 3, "meet.test", "s", "muc")
+    comp = inv.bridge_pool("b", 3, "meet.test", "s", "component")
+    assert [s["jid"] for s in muc] == ["jvb-01@auth.meet.test", "jvb-02@auth.meet.test", "jvb-03@auth.meet.test"]
+    assert comp[2]["jid"] == "jvb-03.meet.test"
+    assert muc[0]["secret"] == inv.derive_secret("s", "a", "bridge", 1)
+
+
+def test_bridge_credentials_match_pool():
+    groups, hostvars = _inventory()
+    table = inv.shard_table(groups, hostvars, DEFAULTS)
+    cred = inv.bridge_credentials("a-jvb2", table["a"], "meet.test", "s")
+    pool = inv.bridge_pool("a", 4, "meet.test", "s", "muc")
+    assert (cred["jid"], cred["secret"]) == (pool[1]["jid"], pool[1]["secret"])
+    assert cred["xmpp_host"] == "10.0.0.1" and cred["region"] == "eu"
+    with pytest.raises(inv.AnsibleFilterError, match="b-jvb1 is not a bridge of shard a"):
+        inv.bridge_credentials("b-jvb1", table["a"], "meet.test", "s")
+
+
+def test_adding_a_bridge_changes_no_other():
+    groups, hostvars = _inventory()
+    before = inv.shard_table(groups, hostvars, DEFAULTS)["a"]["bridges"]
+    groups["jvb"].append("a-jvb4")
+    groups["shard_a"].append("a-jvb4")
+    hostvars["a-jvb4"] = dict(hostvars["a-jvb1"])
+    after = inv.shard_table(groups, hostvars, DEFAULTS)["a"]["bridges"]
+    assert after[:2] == before and after[2]["slot"] == 4
+
+
+def test_accounts_per_mode():
+    pool = inv.bridge_pool("a", 2, "meet.test", "s", "muc")
+    assert [a["user"] for a in inv.prosody_accounts(pool, "f", "meet.test", "muc")] == ["focus", "jvb-01", "jvb-02"]
+    assert [a["user"] for a in inv.prosody_accounts(pool, "f", "meet.test", "component")] == ["focus"]
+
+
+def test_host_shard():
+    groups, _ = _inventory()
+    assert inv.host_shard("b-jvb1", groups) == "b"
+    assert inv.host_shard("lb1", groups) == ""
+
+
+# One test per validation message: it names the culprit and says what to do.
+def test_missing_seed():
+    groups, hostvars = _inventory()
+    (msg,) = _errors(groups, hostvars, seed=False)
+    assert "jitsi_secret_seed is not set" in msg and "ansible-vault encrypt_string" in msg
+
+
+def test_no_shard_groups():
+    msgs = _errors({"signal": [], "jvb": []}, {})
+    assert any("no shard groups" in m and "shard_<name>" in m for m in msgs)
+
+
+def test_shard_without_signal():
+    groups, hostvars = _inventory()
+    groups["signal"].remove("b-signal")
+    groups["shard_b"].remove("b-signal")
+    (msg,) = _errors(groups, hostvars)
+    assert msg.startswith("group shard_b has no signal node") and "add one host of group signal" in msg
+
+
+def test_shard_with_two_signals():
+    groups, hostvars = _inventory()
+    groups["signal"].append("a-signal2")
+    groups["shard_a"].append("a-signal2")
+    hostvars["a-signal2"] = dict(hostvars["a-signal"])
+    (msg,) = _errors(groups, hostvars)
+    assert "group shard_a has 2 signal nodes (a-signal, a-signal2)" in msg and "exactly one" in msg
+
+
+def test_bridge_in_no_shard():
+    groups, hostvars = _inventory()
+    groups["jvb"].append("lost-jvb1")
+    hostvars["lost-jvb1"] = {}
+    (msg,) = _errors(groups, hostvars)
+    assert msg == "host lost-jvb1 (group jvb) is in no shard group: add it to exactly one shard_<name> group."
+
+
+def test_bridge_in_two_shards():
+    groups, hostvars = _inventory()
+    groups["shard_b"].append("a-jvb2")
+    msgs = _errors(groups, hostvars)
+    assert any("host a-jvb2 is in shard_a and shard_b" in m and "remove it from all but one" in m for m in msgs)
+
+
+def test_more_bridges_than_pool():
+    groups, hostvars = _inventory()
+    for h in groups["shard_a"]:
+        hostvars[h]["jitsi_bridge_pool_size"] = 1
+    msgs = _errors(groups, hostvars)
+    assert any("group shard_a: 2 bridges but jitsi_bridge_pool_size is 1" in m and "raise jitsi_bridge_pool_size" in m for m in msgs)
+
+
+def test_two_bridges_one_slot():
+    groups, hostvars = _inventory()
+    hostvars["a-jvb2"]["jitsi_bridge_slot"] = 1
+    (msg,) = _errors(groups, hostvars)
+    assert "group shard_a: hosts a-jvb1, a-jvb2 share slot 1" in msg and "set jitsi_bridge_slot" in msg
+
+
+def test_slot_outside_pool():
+    groups, hostvars = _inventory()
+    hostvars["a-jvb2"]["jitsi_bridge_slot"] = 9
+    (msg,) = _errors(groups, hostvars)
+    assert msg.startswith("host a-jvb2: jitsi_bridge_slot 9 is outside the pool of shard_a (1..4)")
+
+
+def test_ambiguous_slot():
+    groups, hostvars = _inventory()
+    groups["jvb"].append("a-bridge")
+    groups["shard_a"].append("a-bridge")
+    hostvars["a-bridge"] = dict(hostvars["a-jvb1"])
+    (msg,) = _errors(groups, hostvars)
+    assert msg.startswith("host a-bridge: ambiguous slot") and "set jitsi_bridge_slot for a-bridge" in msg
+
+
+def test_unknown_mode():
+    groups, hostvars = _inventory()
+    for h in groups["shard_b"]:
+        hostvars[h]["jitsi_bridge_mode"] = "octo"
+    (msg,) = _errors(groups, hostvars)
+    assert msg == "group shard_b: jitsi_bridge_mode is 'octo'; set it to muc or component."
+
+
+@pytest.mark.parametrize("size", [0, "ten", True])
+def test_bad_pool_size(size):
+    groups, hostvars = _inventory()
+    for h in groups["shard_a"]:
+        hostvars[h]["jitsi_bridge_pool_size"] = size
+    (msg,) = _errors(groups, hostvars)
+    assert msg.startswith("group shard_a: jitsi_bridge_pool_size is") and "whole number" in msg
+
+
+def test_all_errors_reported_at_once():
+    groups, hostvars = _inventory()
+    hostvars["a-jvb2"]["jitsi_bridge_slot"] = 9
+    groups["jvb"].append("lost-jvb1")
+    hostvars["lost-jvb1"] = {}
+    assert len(_errors(groups, hostvars, seed=False)) == 3
+
+
+def test_5000_hosts_quickly():
+    groups = {"signal": [], "jvb": []}
+    hostvars = {}
+    for s in range(250):
+        members = [f"s{s}-signal"] + [f"s{s}-jvb{i}" for i in range(1, 20)]
+        groups[f"shard_{s}"] = members
+        groups["signal"].append(members[0])
+        groups["jvb"] += members[1:]
+        for h in members:
+            hostvars[h] = {"jitsi_bridge_pool_size": 20}
+    start = time.perf_counter()
+    assert _errors(groups, hostvars) == []
+    table = inv.shard_table(groups, hostvars, DEFAULTS)
+    elapsed = time.perf_counter() - start
+    assert sum(len(s["bridges"]) for s in table.values()) == 4750
+    assert elapsed < 2.0
