@@ -1,0 +1,158 @@
+"""Each shard's bridges really register with their own shard's Jicofo, inside the pool."""
+
+import json
+import time
+
+import pytest
+import testinfra
+
+from conftest import DOMAIN, POOL_SIZE, SHARDS, get_json
+
+testinfra_hosts = ["ansible://all"]
+
+
+def _host(name):
+    return testinfra.get_host(f"ansible://{name}", ansible_inventory=_inventory())
+
+
+def _inventory():
+    import os
+
+    return os.environ["MOLECULE_INVENTORY_FILE"]
+
+
+def _jicofo_stats(signal):
+    host = _host(signal)
+    # Bridges join the brewery within seconds; give a slow CI machine some slack.
+    deadline = time.time() + 60
+    while True:
+        status, body = get_json(host, "http://127.0.0.1:8888/stats")
+        if status == 200 or time.time() > deadline:
+            break
+        time.sleep(2)
+    assert status == 200, body
+    return json.loads(body)
+
+
+def _bridge_names(stats):
+    names = set()
+    for bridge in stats.get("bridges", []):
+        names.add(bridge if isinstance(bridge, str) else bridge.get("name") or bridge.get("id") or bridge.get("jid"))
+    return names
+
+
+@pytest.mark.parametrize("shard", sorted(SHARDS))
+def test_jicofo_sees_exactly_its_own_bridges(shard):
+    want = len(SHARDS[shard]["bridges"])
+    deadline = time.time() + 60
+    while True:
+        stats = _jicofo_stats(SHARDS[shard]["signal"])
+        if stats["bridge_count"] == want or time.time() > deadline:
+            break
+        time.sleep(2)
+    assert stats["bridge_count"] == want, stats
+    other = [s for s in SHARDS if s != shard][0]
+    names = json.dumps(stats)
+    for bridge in SHARDS[other]["bridges"]:
+        assert bridge not in names
+
+
+@pytest.mark.parametrize("shard", sorted(SHARDS))
+def test_jicofo_healthy(shard):
+    status, body = get_json(_host(SHARDS[shard]["signal"]), "http://127.0.0.1:8888/about/health")
+    assert status == 200, body
+
+
+@pytest.mark.parametrize("bridge", [b for s in SHARDS.values() for b in s["bridges"]])
+def test_every_bridge_healthy(bridge):
+    host = _host(bridge)
+    deadline = time.time() + 60
+    while True:
+        status, body = get_json(host, "http://127.0.0.1:8080/about/health")
+        if status == 200 or time.time() > deadline:
+            break
+        time.sleep(2)
+    assert status == 200, f"{bridge}: {body}"
+
+
+def test_scaling_inside_the_pool_kept_prosody_running(scale_record):
+    assert scale_record["before"] == scale_record["after"], scale_record
+    assert int(scale_record["before"]) > 0
+
+
+def test_bridge_outside_the_pool_refused_before_any_host_changed(ephemeral):
+    out = (ephemeral / "outside-pool.out").read_text()
+    assert "shard-a-jvb3" in out
+    assert "jitsi_bridge_slot" in out
+    # Validation is the first play: nothing ran on any host.
+    assert "changed=1" not in out and "changed=2" not in out
+
+
+HANDSHAKE = r"""
+import hashlib, re, socket, sys
+jid, secret = sys.argv[1], sys.argv[2]
+s = socket.create_connection(("127.0.0.1", 5347), timeout=10)
+s.sendall(("<stream:stream xmlns='jabber:component:accept' "
+           "xmlns:stream='http://etherx.jabber.org/streams' to='%s'>" % jid).encode())
+data = b""
+while b"id=" not in data:
+    data += s.recv(4096)
+sid = re.search(rb"id=['\"]([^'\"]+)['\"]", data).group(1).decode()
+s.sendall(("<handshake>%s</handshake>" % hashlib.sha1((sid + secret).encode()).hexdigest()).encode())
+reply = b""
+try:
+    while b"handshake" not in reply and b"error" not in reply:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        reply += chunk
+except socket.timeout:
+    pass
+print("accepted" if b"<handshake/>" in reply or b"<handshake></handshake>" in reply else "refused")
+"""
+
+
+def test_component_handshake_with_slot_secret(inventory_filters, seed):
+    host = _host(SHARDS["b"]["signal"])
+    # Slot 3 is in the pool but no bridge holds it, so the handshake is ours to make.
+    pool = inventory_filters.bridge_pool("b", POOL_SIZE, DOMAIN, seed, "component")
+    slot = [s for s in pool if s["slot"] == 3][0]
+    good = host.check_output("python3 -c %s %s %s", HANDSHAKE, slot["jid"], slot["secret"])
+    assert good == "accepted"
+    bad = host.check_output("python3 -c %s %s %s", HANDSHAKE, slot["jid"], slot["secret"] + "x")
+    assert bad == "refused"
+
+
+def test_no_secret_in_any_log(inventory_filters, seed, ephemeral):
+    log = (ephemeral / "ansible.log").read_text()
+    secrets = [seed]
+    for shard, info in SHARDS.items():
+        secrets.append(inventory_filters.derive_secret(seed, shard, "focus"))
+        secrets += [s["secret"] for s in inventory_filters.bridge_pool(shard, POOL_SIZE, DOMAIN, seed, info["mode"])]
+    leaked = [s for s in secrets if s in log]
+    assert not leaked, f"{len(leaked)} secret(s) printed in the converge log"
+
+
+def test_secret_files_are_private(host):
+    groups = host.ansible.get_variables()["group_names"]
+    files = []
+    if "jvb" in groups:
+        files = [("/etc/jitsi/videobridge/jvb.conf", "jvb"), ("/etc/jitsi/videobridge/config", "jvb")]
+    if "signal" in groups:
+        files = [("/etc/jitsi/jicofo/jicofo.conf", "jicofo"), ("/etc/jitsi/jicofo/config", "jicofo"),
+                 (f"/etc/prosody/conf.avail/{DOMAIN}.cfg.lua", "root")]
+    for path, owner in files:
+        f = host.file(path)
+        assert f.exists, path
+        assert f.mode == 0o640, path
+        assert f.user == owner, path
+
+
+def test_jitsi_packages_held(host):
+    groups = host.ansible.get_variables()["group_names"]
+    held = host.check_output("apt-mark showhold").split()
+    if "jvb" in groups:
+        assert "jitsi-videobridge2" in held
+    if "signal" in groups:
+        for pkg in ("jicofo", "jitsi-meet-web", "jitsi-meet-web-config", "jitsi-meet-prosody"):
+            assert pkg in held
