@@ -46,6 +46,21 @@ def scale_record(ephemeral):
     return json.loads((ephemeral / "scale.json").read_text())
 
 
+def poll(fetch, done, timeout=60, interval=2):
+    """Call fetch() until done(result) or the timeout; return the last result.
+
+    Bridges join the brewery within seconds; a slow CI machine gets some slack.
+    """
+    import time
+
+    deadline = time.time() + timeout
+    while True:
+        result = fetch()
+        if done(result) or time.time() > deadline:
+            return result
+        time.sleep(interval)
+
+
 def get_json(host, url):
     """GET a URL from inside a container (no curl there) and return (status, body)."""
     script = (

@@ -1,55 +1,34 @@
 """Each shard's bridges really register with their own shard's Jicofo, inside the pool."""
 
 import json
-import time
+import os
 
 import pytest
 import testinfra
 
-from conftest import DOMAIN, POOL_SIZE, SHARDS, get_json
+from conftest import DOMAIN, POOL_SIZE, SHARDS, get_json, poll
 
 testinfra_hosts = ["ansible://all"]
 
 
 def _host(name):
-    return testinfra.get_host(f"ansible://{name}", ansible_inventory=_inventory())
+    return testinfra.get_host(f"ansible://{name}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
 
 
-def _inventory():
-    import os
-
-    return os.environ["MOLECULE_INVENTORY_FILE"]
-
-
-def _jicofo_stats(signal):
-    host = _host(signal)
-    # Bridges join the brewery within seconds; give a slow CI machine some slack.
-    deadline = time.time() + 60
-    while True:
-        status, body = get_json(host, "http://127.0.0.1:8888/stats")
-        if status == 200 or time.time() > deadline:
-            break
-        time.sleep(2)
-    assert status == 200, body
-    return json.loads(body)
-
-
-def _bridge_names(stats):
-    names = set()
-    for bridge in stats.get("bridges", []):
-        names.add(bridge if isinstance(bridge, str) else bridge.get("name") or bridge.get("id") or bridge.get("jid"))
-    return names
+def _ok(result):
+    return result[0] == 200
 
 
 @pytest.mark.parametrize("shard", sorted(SHARDS))
 def test_jicofo_sees_exactly_its_own_bridges(shard):
+    host = _host(SHARDS[shard]["signal"])
     want = len(SHARDS[shard]["bridges"])
-    deadline = time.time() + 60
-    while True:
-        stats = _jicofo_stats(SHARDS[shard]["signal"])
-        if stats["bridge_count"] == want or time.time() > deadline:
-            break
-        time.sleep(2)
+    status, body = poll(
+        lambda: get_json(host, "http://127.0.0.1:8888/stats"),
+        lambda r: _ok(r) and json.loads(r[1])["bridge_count"] == want,
+    )
+    assert status == 200, body
+    stats = json.loads(body)
     assert stats["bridge_count"] == want, stats
     other = [s for s in SHARDS if s != shard][0]
     names = json.dumps(stats)
@@ -66,12 +45,7 @@ def test_jicofo_healthy(shard):
 @pytest.mark.parametrize("bridge", [b for s in SHARDS.values() for b in s["bridges"]])
 def test_every_bridge_healthy(bridge):
     host = _host(bridge)
-    deadline = time.time() + 60
-    while True:
-        status, body = get_json(host, "http://127.0.0.1:8080/about/health")
-        if status == 200 or time.time() > deadline:
-            break
-        time.sleep(2)
+    status, body = poll(lambda: get_json(host, "http://127.0.0.1:8080/about/health"), _ok)
     assert status == 200, f"{bridge}: {body}"
 
 
