@@ -1,0 +1,51 @@
+"""Helpers the scenarios' testinfra verifiers share (imported by each scenario's conftest)."""
+
+import json
+import os
+import time
+
+import testinfra
+
+_REQUEST = """
+import json, sys, urllib.request, urllib.error
+url, method, body = sys.argv[1], sys.argv[2], sys.argv[3]
+req = urllib.request.Request(url, method=method, data=body.encode() if body else None,
+                             headers={"Content-Type": "application/json"})
+try:
+    r = urllib.request.urlopen(req, timeout=5)
+    print(json.dumps({"status": r.status, "body": r.read().decode()}))
+except urllib.error.HTTPError as e:
+    print(json.dumps({"status": e.code, "body": e.read().decode()}))
+except Exception as e:
+    print(json.dumps({"status": 0, "body": str(e)}))
+"""
+
+
+def host(name):
+    """A testinfra host of the scenario's inventory."""
+    return testinfra.get_host(f"ansible://{name}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
+
+
+def request(target, url, method="GET", body=None):
+    """HTTP from inside a container (no curl there); returns (status, text)."""
+    payload = json.dumps(body) if body is not None else ""
+    out = target.check_output("python3 -c %s %s %s %s", _REQUEST, url, method, payload)
+    result = json.loads(out)
+    return result["status"], result["body"]
+
+
+def get_json(target, url):
+    return request(target, url)
+
+
+def poll(fetch, done, timeout=60, interval=2):
+    """Call fetch() until done(result) or the timeout; return the last result.
+
+    Registration takes seconds; a slow CI machine gets some slack.
+    """
+    deadline = time.time() + timeout
+    while True:
+        result = fetch()
+        if done(result) or time.time() > deadline:
+            return result
+        time.sleep(interval)
