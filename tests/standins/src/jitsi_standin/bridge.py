@@ -6,7 +6,7 @@ import os
 
 from . import config, rest
 from .bridge_state import BridgeState
-from .daemon import run
+from .daemon import read_version, run
 
 ENV_FILE = os.environ.get("JVB_ENV_FILE", "/etc/jitsi/videobridge/config")
 STATE_FILE = os.environ.get("JVB_STATE_FILE", "/var/lib/jitsi-videobridge/standin-state.json")
@@ -14,18 +14,10 @@ VERSION_FILE = "/usr/share/jitsi-videobridge/VERSION"
 log = logging.getLogger("jitsi_standin.bridge")
 
 
-def _version():
-    try:
-        with open(VERSION_FILE, encoding="utf-8") as handle:
-            return handle.read().strip()
-    except OSError:
-        return "unknown"
-
-
 def build():
     env, tree, conf_path = config.load_env_and_tree(ENV_FILE, "/etc/jitsi/videobridge/jvb.conf")
     settings = config.bridge_config(tree, env, source=conf_path)
-    state = BridgeState(settings, _version(), STATE_FILE)
+    state = BridgeState(settings, read_version(VERSION_FILE), STATE_FILE)
     # Imported here so a config error is reported even where slixmpp is broken.
     from .xmpp import BridgeComponent, MucMember
 

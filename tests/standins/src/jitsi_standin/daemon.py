@@ -12,6 +12,15 @@ from .hocon import HoconError
 log = logging.getLogger("jitsi_standin")
 
 
+def read_version(path):
+    """The package version the build script wrote next to the launcher."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().strip()
+    except OSError:
+        return "unknown"
+
+
 def run(name, build):
     """Run `build()` -> (setup coroutine, teardown coroutine); exit 1 on a bad config."""
     logging.basicConfig(level=logging.INFO, stream=sys.stdout,

@@ -5,7 +5,7 @@ import logging
 import os
 
 from . import config, rest
-from .daemon import run
+from .daemon import read_version, run
 from .jicofo_state import JicofoState
 
 ENV_FILE = os.environ.get("JICOFO_ENV_FILE", "/etc/jitsi/jicofo/config")
@@ -14,18 +14,10 @@ POLL_SECONDS = 2
 log = logging.getLogger("jitsi_standin.jicofo")
 
 
-def _version():
-    try:
-        with open(VERSION_FILE, encoding="utf-8") as handle:
-            return handle.read().strip()
-    except OSError:
-        return "unknown"
-
-
 def build():
     _env, tree, conf_path = config.load_env_and_tree(ENV_FILE, "/etc/jitsi/jicofo/jicofo.conf")
     settings = config.jicofo_config(tree, source=conf_path)
-    state = JicofoState(settings, _version())
+    state = JicofoState(settings, read_version(VERSION_FILE))
     from .xmpp import Focus
 
     focus = Focus(settings, state)
