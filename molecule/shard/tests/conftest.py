@@ -5,7 +5,13 @@ import json
 import os
 import pathlib
 
+import sys
+
 import pytest
+
+# Shared verifier helpers (poll, get_json) live in molecule/resources/testlib.py.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "resources"))
+from testlib import get_json, poll  # noqa: E402,F401  (re-exported for test_shard.py)
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 DOMAIN = "meet.shards.test"
@@ -44,35 +50,3 @@ def ephemeral():
 @pytest.fixture(scope="session")
 def scale_record(ephemeral):
     return json.loads((ephemeral / "scale.json").read_text())
-
-
-def poll(fetch, done, timeout=60, interval=2):
-    """Call fetch() until done(result) or the timeout; return the last result.
-
-    Bridges join the brewery within seconds; a slow CI machine gets some slack.
-    """
-    import time
-
-    deadline = time.time() + timeout
-    while True:
-        result = fetch()
-        if done(result) or time.time() > deadline:
-            return result
-        time.sleep(interval)
-
-
-def get_json(host, url):
-    """GET a URL from inside a container (no curl there) and return (status, body)."""
-    script = (
-        "import json, sys, urllib.request, urllib.error\n"
-        "try:\n"
-        f"    r = urllib.request.urlopen({url!r}, timeout=5)\n"
-        "    print(json.dumps({'status': r.status, 'body': r.read().decode()}))\n"
-        "except urllib.error.HTTPError as e:\n"
-        "    print(json.dumps({'status': e.code, 'body': e.read().decode()}))\n"
-        "except Exception as e:\n"
-        "    print(json.dumps({'status': 0, 'body': str(e)}))\n"
-    )
-    out = host.check_output("python3 -c %s", script)
-    result = json.loads(out)
-    return result["status"], result["body"]

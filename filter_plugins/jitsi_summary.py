@@ -1,0 +1,29 @@
+"""The operator's summary at the end of site.yml (pure, unit-tested)."""
+
+
+def cluster_summary(shards, jicofo_stats, front_hosts, domain):
+    """Lines an operator reads: per shard its region, bridges seen by Jicofo vs expected, and
+    what is unhealthy; then where to connect. `jicofo_stats` maps shard -> /stats dict or None."""
+    lines, problems = [], []
+    for name, shard in sorted(shards.items()):
+        expected = len(shard["bridges"])
+        stats = jicofo_stats.get(name)
+        if stats is None:
+            seen = "?"
+            problems.append(f"shard {name}: Jicofo on {shard['signal']} did not answer /stats")
+        else:
+            seen = stats.get("bridge_count", 0)
+            if seen != expected:
+                problems.append(f"shard {name}: Jicofo sees {seen} of {expected} bridges")
+        bridges = ", ".join(f"{b['host']} ({b['slot_name']}, {b['region']})" for b in shard["bridges"]) or "none"
+        lines.append(f"shard {name} [{shard['region']}, {shard['mode']}] signal {shard['signal']}: "
+                     f"{seen}/{expected} bridges registered: {bridges}")
+    entry = ", ".join(f"https://{h}/" for h in sorted(front_hosts)) or "no HAProxy nodes (group haproxy is empty)"
+    lines.append(f"users: https://{domain}/ (DNS to the HAProxy nodes: {entry})")
+    lines += [f"UNHEALTHY: {p}" for p in problems] or ["all shards healthy"]
+    return lines
+
+
+class FilterModule:
+    def filters(self):
+        return {"jitsi_cluster_summary": cluster_summary}

@@ -1,0 +1,71 @@
+"""site.yml built the lab topology; rolling upgrades kept every call and a shard always ready."""
+
+import collections
+import json
+import os
+import pathlib
+
+from testlib import host, request
+
+testinfra_hosts = ["ansible://lab-haproxy1"]
+EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+BRIDGES = ["lab-a-jvb1", "lab-a-jvb2", "lab-b-jvb1", "lab-b-jvb2"]
+
+
+def _record():
+    return json.loads((EPHEMERAL / "upgrade.json").read_text())
+
+
+def test_site_printed_a_healthy_summary():
+    log = (EPHEMERAL / "ansible.log").read_text()
+    assert "shard a [eu, muc] signal lab-a-signal: 2/2 bridges registered" in log
+    assert "shard b [us, muc] signal lab-b-signal: 2/2 bridges registered" in log
+    assert "all shards healthy" in log
+
+
+def test_octo_binds_to_the_overlay():
+    node = host("lab-a-jvb1")
+    vx0 = node.check_output("ip -4 -o addr show dev vx0").split()[3].split("/")[0]
+    assert f'bind-address = "{vx0}"' in node.file("/etc/jitsi/videobridge/jvb.conf").content_string
+
+
+def test_rolling_upgrade_put_both_shards_on_the_new_release():
+    record = _record()
+    assert record["upgrade_rcs"] == [0, 0], record
+    versions = "\n".join(record["versions"])
+    assert versions.count("jitsi-videobridge2 2.3.9002-1") == len(BRIDGES), versions
+    assert versions.count("jicofo 1.0.9002-1") == 2, versions
+
+
+def test_no_conference_was_interrupted():
+    for name in BRIDGES:
+        state = json.loads(host(name).file("/var/lib/jitsi-videobridge/standin-state.json").content_string)
+        assert state["opened"] == 2 and state["completed"] == 2 and state["interrupted"] == 0, (name, state)
+
+
+def test_a_shard_was_ready_on_both_fronts_at_every_moment():
+    lines = [json.loads(line) for line in (EPHEMERAL / "probe.jsonl").read_text().splitlines()]
+    assert len(lines) >= 40, len(lines)
+    failed = [entry for entry in lines if entry["status"] != 200]
+    assert not failed, failed[:5]
+    by_front = collections.Counter(entry["front"] for entry in lines)
+    assert set(by_front) == {"lab-haproxy1", "lab-haproxy2"}
+
+
+def test_broken_release_stopped_at_the_first_shard_and_left_it_drained():
+    record = _record()
+    assert record["broken_rc"] != 0
+    assert "Upgrade of shard a failed" in record["broken_out"] and "left DRAINED" in record["broken_out"]
+    # Shard b was never touched: still the new release, still taking rooms.
+    assert host("lab-b-jvb1").package("jitsi-videobridge2").version == "2.3.9002-1"
+    node = host("lab-haproxy1")
+    for front in ("lab-haproxy1", "lab-haproxy2"):
+        for n in range(20):
+            status, _ = request(node, f"https://{front}/http-bind?room=after-broken-{front}-{n}")
+            assert status == 200
+    shards = node.check_output(
+        "python3 -c %s",
+        "import ssl,urllib.request as u;c=ssl._create_unverified_context();"
+        "print(' '.join(u.urlopen(f'https://lab-haproxy{i % 2 + 1}/http-bind?room=new-{i}',context=c)"
+        ".headers['x-jitsi-shard'] for i in range(40)))").split()
+    assert set(shards) == {"shard_b"}, collections.Counter(shards)

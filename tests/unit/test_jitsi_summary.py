@@ -1,0 +1,29 @@
+"""site.yml's closing summary."""
+
+import importlib.util
+import pathlib
+
+_PATH = pathlib.Path(__file__).resolve().parents[2] / "filter_plugins" / "jitsi_summary.py"
+_spec = importlib.util.spec_from_file_location("jitsi_summary", _PATH)
+summary = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(summary)
+
+SHARDS = {
+    "a": {"region": "eu", "mode": "muc", "signal": "a-signal",
+          "bridges": [{"host": "a-jvb1", "slot_name": "jvb-01", "region": "eu"}]},
+    "b": {"region": "us", "mode": "component", "signal": "b-signal", "bridges": []},
+}
+
+
+def test_healthy_cluster():
+    lines = summary.cluster_summary(SHARDS, {"a": {"bridge_count": 1}, "b": {"bridge_count": 0}}, ["h1"], "meet.test")
+    assert lines[0] == "shard a [eu, muc] signal a-signal: 1/1 bridges registered: a-jvb1 (jvb-01, eu)"
+    assert "https://meet.test/" in lines[2] and "https://h1/" in lines[2]
+    assert lines[-1] == "all shards healthy"
+
+
+def test_missing_bridges_and_silent_jicofo_are_named():
+    lines = summary.cluster_summary(SHARDS, {"a": {"bridge_count": 0}, "b": None}, [], "meet.test")
+    assert "UNHEALTHY: shard a: Jicofo sees 0 of 1 bridges" in lines
+    assert "UNHEALTHY: shard b: Jicofo on b-signal did not answer /stats" in lines
+    assert "group haproxy is empty" in lines[2]
