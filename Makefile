@@ -12,11 +12,12 @@ export JITSI_SHARDS_TEST_SEED ?= $(shell head -c 32 /dev/urandom | od -An -tx1 |
 SCENARIOS ?= common standins shard overlay front cluster
 S ?=
 
-.PHONY: help venv docker image standin-repo harness lint unit molecule test lab lab-down
+.PHONY: help venv docker image standin-repo harness lint unit molecule test lab lab-down bench
 
 help:
 	@echo "make lab        bring up the local lab cluster (README: quick start)"
 	@echo "make lab-down   remove the lab"
+	@echo "make bench      planning and deploy cost, HAProxy and overlay figures (README: Performance)"
 	@echo "make test       everything CI runs: lint, unit, molecule scenarios ($(SCENARIOS))"
 	@echo "make lint       ansible-lint (production profile) and yamllint"
 	@echo "make unit       pytest: filter plugins and stand-in daemons"
@@ -60,3 +61,7 @@ lab: harness
 
 lab-down: venv
 	@scripts/lab down
+
+# Not part of `make test`: planning cost, deploy cost on the lab, HAProxy and overlay figures.
+bench: harness
+	@scripts/bench

@@ -95,7 +95,7 @@ def overlay_errors(hosts, hostvars, cidrs):
 
 
 def address(cidr, index, with_prefix=False):
-    network = netaddr.IPNetwork(cidr)
+    network = cidr if isinstance(cidr, netaddr.IPNetwork) else netaddr.IPNetwork(cidr)
     ip = str(netaddr.IPAddress(network.first + index, network.version))
     return f"{ip}/{network.prefixlen}" if with_prefix else ip
 
@@ -110,6 +110,7 @@ def mac(index):
 def addresses(hosts, hostvars, wg_cidr, vx_cidr):
     """{host: {"index", "wg", "vx", "wg_cidr", "vx_cidr", "mac"}} for every member (the *_cidr
     forms carry the block's prefix length, as interface addresses; mac is vx0's)."""
+    wg_cidr, vx_cidr = netaddr.IPNetwork(wg_cidr), netaddr.IPNetwork(vx_cidr)  # parsed once, not per host
     return {
         host: {
             "index": index,
@@ -151,22 +152,30 @@ def fdb(host, peer_hosts, plan):
     return [plan[peer]["wg"] for peer in peer_hosts]
 
 
+def _host_route(ip):
+    return f"{ip}/128" if ":" in ip else f"{ip}/32"
+
+
+def _endpoint(underlay, port):
+    if not underlay:
+        return None
+    return f"[{underlay}]:{port}" if ":" in str(underlay) else f"{underlay}:{port}"
+
+
 def wireguard_peers(peer_hosts, plan, hostvars, port):
-    """wg0 [Peer] entries: key and underlay endpoint each peer published, its /32 (or /128)."""
-    entries = []
-    for peer in peer_hosts:
-        wg = netaddr.IPAddress(plan[peer]["wg"])
-        underlay = hostvars[peer].get("jitsi_overlay_underlay")
-        endpoint = None
-        if underlay:
-            endpoint = f"[{underlay}]:{port}" if ":" in str(underlay) else f"{underlay}:{port}"
-        entries.append({
+    """wg0 [Peer] entries: key and underlay endpoint each peer published, its /32 (or /128).
+
+    Called once per member with all its peers: kept to string work (no address parsing), as
+    it runs members x peers times in a plan."""
+    return [
+        {
             "host": peer,
             "public_key": hostvars[peer].get("jitsi_wireguard_public_key"),
-            "endpoint": endpoint,
-            "allowed_ips": f"{wg}/{32 if wg.version == 4 else 128}",
-        })
-    return entries
+            "endpoint": _endpoint(hostvars[peer].get("jitsi_overlay_underlay"), port),
+            "allowed_ips": _host_route(plan[peer]["wg"]),
+        }
+        for peer in peer_hosts
+    ]
 
 
 def mtu(underlay_mtu, underlay_version=4, overlay_version=4):
