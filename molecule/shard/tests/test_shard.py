@@ -1,18 +1,13 @@
 """Each shard's bridges really register with their own shard's Jicofo, inside the pool."""
 
 import json
-import os
 
 import pytest
-import testinfra
 
 from conftest import DOMAIN, POOL_SIZE, SHARDS, get_json, poll
+from testlib import host as _host
 
 testinfra_hosts = ["ansible://all"]
-
-
-def _host(name):
-    return testinfra.get_host(f"ansible://{name}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
 
 
 def _ok(result):
