@@ -2,6 +2,8 @@
 
 import json
 import os
+import pathlib
+import sys
 import time
 
 import testinfra
@@ -50,3 +52,29 @@ def poll(fetch, done, timeout=60, interval=2):
         if done(result) or time.time() > deadline:
             return result
         time.sleep(interval)
+
+
+def derived_secrets(seed, shards, pool_size, domain):
+    """{label: value} of the seed and every secret the roles derive from it.
+
+    shards: {name: bridge mode}. Computed with the project's own filter, as the roles do.
+    """
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "filter_plugins"))
+    import jitsi_inventory  # noqa: E402  (a filter plugin, imported by path)
+
+    secrets = {"the seed": seed}
+    for shard, mode in shards.items():
+        secrets[f"shard {shard} focus"] = jitsi_inventory.derive_secret(seed, shard, "focus")
+        for slot in jitsi_inventory.bridge_pool(shard, pool_size, domain, seed, mode):
+            secrets[f"shard {shard} {slot['name']}"] = slot["secret"]
+    return secrets
+
+
+def leaks(text, secrets):
+    """{label: the text before it on its line} for every secret value found in text."""
+    found = {}
+    for label, value in secrets.items():
+        at = text.find(value)
+        if at >= 0:
+            found[label] = text[text.rfind("\n", 0, at) + 1:at].strip()[-160:]
+    return found

@@ -1,5 +1,7 @@
 import pathlib
 import sys
 
-# The stand-in daemons' code (tests/standins/src) is imported by its package name.
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "standins" / "src"))
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+# Filter plugins and the stand-in daemons' code are imported by their module names.
+sys.path.insert(0, str(ROOT / "filter_plugins"))
+sys.path.insert(0, str(ROOT / "tests" / "standins" / "src"))

@@ -1,12 +1,7 @@
-import importlib.util
-import pathlib
 
 import pytest
 
-_PATH = pathlib.Path(__file__).resolve().parents[2] / "filter_plugins" / "hosts_entries.py"
-_spec = importlib.util.spec_from_file_location("hosts_entries", _PATH)
-hosts_entries = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(hosts_entries)
+import hosts_entries
 
 
 def _facts(ip):

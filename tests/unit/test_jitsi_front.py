@@ -1,12 +1,7 @@
 """The front door's servers (one per shard) and peers (every HAProxy node)."""
 
-import importlib.util
-import pathlib
 
-_PATH = pathlib.Path(__file__).resolve().parents[2] / "filter_plugins" / "jitsi_front.py"
-_spec = importlib.util.spec_from_file_location("jitsi_front", _PATH)
-front = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(front)
+import jitsi_front as front
 
 
 def test_one_server_per_shard_with_region_sorted():

@@ -1,15 +1,10 @@
 """The inventory model: shard table, slots, secrets, and every validation message."""
 
-import importlib.util
-import pathlib
 import time
 
 import pytest
 
-_PATH = pathlib.Path(__file__).resolve().parents[2] / "filter_plugins" / "jitsi_inventory.py"
-_spec = importlib.util.spec_from_file_location("jitsi_inventory", _PATH)
-inv = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(inv)
+import jitsi_inventory as inv
 
 DEFAULTS = {"pool_size": 10, "mode": "muc", "region": "default"}
 

@@ -1,14 +1,9 @@
 """The overlay plan: addresses stable per host, validation messages, peers, FDB, MTU."""
 
-import importlib.util
-import pathlib
 
 import pytest
 
-_PATH = pathlib.Path(__file__).resolve().parents[2] / "filter_plugins" / "jitsi_overlay.py"
-_spec = importlib.util.spec_from_file_location("jitsi_overlay", _PATH)
-ov = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ov)
+import jitsi_overlay as ov
 
 WG, VX = "10.98.0.0/16", "10.99.0.0/16"
 CIDRS = {"jitsi_overlay_wg_cidr": WG, "jitsi_overlay_cidr": VX}

@@ -1,12 +1,7 @@
 """site.yml's closing summary."""
 
-import importlib.util
-import pathlib
 
-_PATH = pathlib.Path(__file__).resolve().parents[2] / "filter_plugins" / "jitsi_summary.py"
-_spec = importlib.util.spec_from_file_location("jitsi_summary", _PATH)
-summary = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(summary)
+import jitsi_summary as summary
 
 SHARDS = {
     "a": {"region": "eu", "mode": "muc", "signal": "a-signal",

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from conftest import DOMAIN, POOL_SIZE, SHARDS, get_json, poll
+from testlib import derived_secrets, leaks
 from testlib import host as _host
 
 testinfra_hosts = ["ansible://all"]
@@ -92,19 +93,9 @@ def test_component_handshake_with_slot_secret(inventory_filters, seed):
     assert bad == "refused"
 
 
-def test_no_secret_in_any_log(inventory_filters, seed, ephemeral):
-    log = (ephemeral / "ansible.log").read_text()
-    secrets = {"the seed": seed}
-    for shard, info in SHARDS.items():
-        secrets[f"shard {shard} focus"] = inventory_filters.derive_secret(seed, shard, "focus")
-        for s in inventory_filters.bridge_pool(shard, POOL_SIZE, DOMAIN, seed, info["mode"]):
-            secrets[f"shard {shard} {s['name']}"] = s["secret"]
-    leaked = {}
-    for label, value in secrets.items():
-        at = log.find(value)
-        if at >= 0:
-            line_start = log.rfind("\n", 0, at) + 1
-            leaked[label] = log[line_start:at].strip()[-160:]
+def test_no_secret_in_any_log(seed, ephemeral):
+    secrets = derived_secrets(seed, {name: info["mode"] for name, info in SHARDS.items()}, POOL_SIZE, DOMAIN)
+    leaked = leaks((ephemeral / "ansible.log").read_text(), secrets)
     assert not leaked, f"secrets printed in the converge log (label: text before it): {leaked}"
 
 

@@ -4,7 +4,7 @@ import asyncio
 import logging
 import os
 
-from . import config, rest
+from . import config, media, rest
 from .bridge_state import BridgeState
 from .daemon import read_version, run
 
@@ -37,6 +37,7 @@ def build():
 
     async def setup(stop):
         await rest.serve(settings.rest_host, settings.rest_port, state.handle)
+        await media.serve(settings, state.packets)
         for session in sessions:
             session.start()
 

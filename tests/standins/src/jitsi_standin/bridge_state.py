@@ -22,6 +22,7 @@ class BridgeState:
         self.graceful_shutdown = False
         self.conferences = []  # [{"id", "participants", "ends"}]
         self.counters = self._read_counters()
+        self.packets = {}  # media/octo packet counts, filled by media.serve
 
     # persistence -------------------------------------------------------------------------
     def _read_counters(self):
@@ -77,6 +78,7 @@ class BridgeState:
             "registered": dict(self.registered),
             "conferences_completed": self.counters["completed"],
             "conferences_interrupted": self.counters["interrupted"],
+            **self.packets,
         }
 
     def open_conferences(self, count, duration, participants=2):

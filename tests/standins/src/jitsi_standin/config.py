@@ -52,6 +52,10 @@ class BridgeConfig:
     relay_id: str
     logins: list
     component: Component = None
+    udp_port: int = 10000
+    tcp_port: int = 0  # 0: the ICE TCP fallback is off (as in jvb's defaults)
+    octo_address: str = ""  # empty: legacy Octo is off
+    octo_port: int = 4096
 
     @property
     def shard(self):
@@ -141,6 +145,12 @@ def bridge_config(tree, env, source="jvb.conf"):
         relay_id=str(hocon.get(tree, "videobridge.relay.relay-id", "")),
         logins=logins,
         component=component,
+        udp_port=int(hocon.get(tree, "videobridge.ice.udp.port", 10000)),
+        tcp_port=int(hocon.get(tree, "videobridge.ice.tcp.port", 4443))
+        if hocon.get(tree, "videobridge.ice.tcp.enabled", False) else 0,
+        octo_address=str(hocon.get(tree, "videobridge.octo.bind-address", ""))
+        if hocon.get(tree, "videobridge.octo.enabled", False) else "",
+        octo_port=int(hocon.get(tree, "videobridge.octo.bind-port", 4096)),
     )
 
 

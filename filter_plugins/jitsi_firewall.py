@@ -1,0 +1,164 @@
+"""The firewall plan: which sources may reach which port of a host, as nftables statements.
+
+Pure functions over plain mappings, unit-tested in tests/unit/test_jitsi_firewall.py. A host
+serves what its groups (haproxy, signal, jvb, overlay member) make it serve; every internal
+port admits only the hosts that use it, by the address they reach it from (the underlay
+address the overlay role publishes for every host, plus `jitsi_firewall_extra_addresses`).
+Anything not listed is dropped by the chain's policy and counted.
+"""
+
+import ipaddress
+
+try:
+    from ansible.errors import AnsibleFilterError
+except ImportError:  # unit tests run without Ansible
+    AnsibleFilterError = ValueError
+
+PORT_KEYS = (
+    "ssh", "http", "https", "haproxy_peers", "haproxy_stats", "nginx_https", "jicofo_rest",
+    "xmpp_c2s", "xmpp_component", "jvb_udp", "jvb_tcp", "jvb_rest", "octo", "wireguard", "vxlan",
+)
+CIDR_KEYS = ("admin_cidrs", "monitoring_cidrs")
+
+
+def _network(value):
+    return ipaddress.ip_network(str(value), strict=False)
+
+
+def firewall_errors(ports, settings):
+    """Every bad setting, one message each, naming the variable and the fix."""
+    errors = []
+    for key in CIDR_KEYS:
+        values = settings.get(key)
+        if not isinstance(values, (list, tuple)):
+            errors.append(f"jitsi_firewall_{key} must be a list of networks, e.g. ['192.0.2.0/24'], not {values!r}")
+            continue
+        for value in values:
+            try:
+                _network(value)
+            except ValueError:
+                errors.append(f"jitsi_firewall_{key}: {value!r} is not an address or network (e.g. 192.0.2.0/24)")
+    for key in PORT_KEYS:
+        if key not in ports:
+            errors.append(f"port {key!r} is missing from jitsi_firewall_ports")
+    for key, value in sorted(ports.items()):
+        if not str(value).isdigit() or not 1 <= int(value) <= 65535:
+            errors.append(f"jitsi_firewall_ports.{key} = {value!r} is not a port number (1-65535)")
+    for key in ("monitoring_ports",):
+        for value in settings.get(key) or []:
+            if not str(value).isdigit() or not 1 <= int(value) <= 65535:
+                errors.append(f"jitsi_firewall_{key}: {value!r} is not a port number (1-65535)")
+    return errors
+
+
+def admits(address, cidrs):
+    """True when `address` lies in one of `cidrs` (the lock-out guard for the SSH client)."""
+    ip = ipaddress.ip_address(str(address))
+    return any(ip in _network(c) for c in cidrs if _network(c).version == ip.version)
+
+
+def _addresses(host, hostvars):
+    hv = hostvars.get(host, {})
+    found = [hv["jitsi_overlay_underlay"]] if hv.get("jitsi_overlay_underlay") else []
+    found += list(hv.get("jitsi_firewall_extra_addresses") or [])
+    if not found:
+        raise AnsibleFilterError(
+            f"host {host}: no address known to admit it by (jitsi_overlay_underlay is unset): run the "
+            f"firewall play on all hosts at once (no --limit) or set jitsi_overlay_underlay_address for {host}")
+    for value in found:
+        try:
+            _network(value)
+        except ValueError:
+            raise AnsibleFilterError(
+                f"host {host}: {value!r} is not an IP address; the firewall admits hosts by address: set "
+                f"jitsi_overlay_underlay_address / jitsi_firewall_extra_addresses of {host} to addresses") from None
+    return found
+
+
+def _sources(values):
+    """(IPv4, IPv6) source lists, sorted and once each."""
+    nets = sorted({_network(v) for v in values}, key=lambda n: (n.version, n))
+    fmt = [(n.version, str(n.network_address) if n.prefixlen == n.max_prefixlen else str(n)) for n in nets]
+    return [s for v, s in fmt if v == 4], [s for v, s in fmt if v == 6]
+
+
+def _rule(comment, proto, port, sources=None, iif=None):
+    """One accept rule; sources None = anyone, [] = nobody (no statement: the port stays closed)."""
+    prefix = f'iifname "{iif}" ' if iif else ""
+    match = f"{proto} dport {int(port)} counter accept"
+    if sources is None:
+        return [{"comment": comment, "statement": prefix + match}]
+    v4, v6 = _sources(sources)
+    statements = []
+    for family, found in (("ip", v4), ("ip6", v6)):
+        if found:
+            statements.append({"comment": comment, "statement": f"{prefix}{family} saddr {{ {', '.join(found)} }} {match}"})
+    return statements
+
+
+def _of(hosts, hostvars):
+    return [a for h in hosts for a in _addresses(h, hostvars)]
+
+
+def _shard_of(host, shards):
+    for shard in shards.values():
+        if shard.get("signal") == host or any(b["host"] == host for b in shard["bridges"]):
+            return shard
+    return None
+
+
+def firewall_rules(host, groups, shards, hostvars, ports, settings, overlay):
+    """Accept rules of `host`: [{comment, statement}] in a stable order.
+
+    settings: admin_cidrs, monitoring_cidrs, monitoring_ports, jvb_tcp_enabled, octo_enabled.
+    overlay: {"plan": {member: {wg, vx}}, "peers": [this host's overlay peers]}.
+    """
+    haproxy = sorted(groups.get("haproxy", []))
+    monitoring = list(settings.get("monitoring_cidrs") or [])
+    rules = _rule("SSH: admin networks", "tcp", ports["ssh"], list(settings.get("admin_cidrs") or []))
+    for port in settings.get("monitoring_ports") or []:
+        rules += _rule("monitoring agent: monitoring networks", "tcp", port, monitoring)
+    if host in haproxy:
+        rules += _rule("HTTP (redirect to HTTPS): anyone", "tcp", ports["http"])
+        rules += _rule("HTTPS, the meeting web app: anyone", "tcp", ports["https"])
+        rules += _rule("stick-table peers: the other HAProxy nodes", "tcp", ports["haproxy_peers"],
+                       _of([h for h in haproxy if h != host], hostvars))
+        rules += _rule("stats and metrics: monitoring networks", "tcp", ports["haproxy_stats"], monitoring)
+    shard = _shard_of(host, shards)
+    if shard and shard.get("signal") == host:
+        bridges = [b["host"] for b in shard["bridges"]]
+        bridge_sources = _of(bridges, hostvars) + [overlay["plan"][b]["vx"] for b in bridges if b in overlay["plan"]]
+        web = None if not haproxy else _of(haproxy, hostvars)
+        who = "the HAProxy nodes" if haproxy else "anyone (no HAProxy group: the signal node is the front door)"
+        if not haproxy:
+            rules += _rule(f"HTTP (redirect to HTTPS): {who}", "tcp", ports["http"])
+        rules += _rule(f"nginx HTTPS (web app, BOSH, websockets): {who}", "tcp", ports["nginx_https"], web)
+        rules += _rule("Jicofo REST (health checks): the HAProxy nodes and monitoring networks", "tcp",
+                       ports["jicofo_rest"], _of(haproxy, hostvars) + monitoring)
+        if shard["mode"] == "component":
+            rules += _rule(f"XMPP components: bridges of shard {shard['name']}", "tcp", ports["xmpp_component"], bridge_sources)
+        else:
+            rules += _rule(f"XMPP c2s: bridges of shard {shard['name']}", "tcp", ports["xmpp_c2s"], bridge_sources)
+    if shard and host in [b["host"] for b in shard["bridges"]]:
+        rules += _rule("media (ICE UDP): anyone", "udp", ports["jvb_udp"])
+        if settings.get("jvb_tcp_enabled"):
+            rules += _rule("media (ICE TCP fallback): anyone", "tcp", ports["jvb_tcp"])
+        rules += _rule("bridge REST (stats, health): monitoring networks", "tcp", ports["jvb_rest"], monitoring)
+        if settings.get("octo_enabled"):
+            bridges = {b["host"] for s in shards.values() for b in s["bridges"]}
+            octo = [overlay["plan"][p]["vx"] for p in overlay["peers"] if p in bridges]
+            rules += _rule("Octo: overlay peers that are bridges, on vx0 only", "udp", ports["octo"], octo, iif="vx0")
+    if host in overlay["plan"]:
+        rules += _rule("WireGuard: overlay peers", "udp", ports["wireguard"], _of(overlay["peers"], hostvars))
+        rules += _rule("VXLAN inside WireGuard: overlay peers, on wg0 only", "udp", ports["vxlan"],
+                       [overlay["plan"][p]["wg"] for p in overlay["peers"]], iif="wg0")
+    return rules
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "jitsi_firewall_errors": firewall_errors,
+            "jitsi_firewall_admits": admits,
+            "jitsi_firewall_rules": firewall_rules,
+        }

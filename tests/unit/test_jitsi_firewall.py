@@ -1,0 +1,127 @@
+"""The firewall plan: who may reach which port, per host role."""
+
+import pytest
+
+from jitsi_firewall import AnsibleFilterError, admits, firewall_errors, firewall_rules
+
+PORTS = {
+    "ssh": 22, "http": 80, "https": 443, "haproxy_peers": 10000, "haproxy_stats": 8404, "nginx_https": 443,
+    "jicofo_rest": 8888, "xmpp_c2s": 5222, "xmpp_component": 5347, "jvb_udp": 10000, "jvb_tcp": 4443,
+    "jvb_rest": 8080, "octo": 4096, "wireguard": 51820, "vxlan": 4789,
+}
+SETTINGS = {"admin_cidrs": ["192.0.2.0/24"], "monitoring_cidrs": [], "monitoring_ports": [],
+            "jvb_tcp_enabled": False, "octo_enabled": False}
+GROUPS = {
+    "haproxy": ["h1", "h2"], "signal": ["a-signal", "b-signal"], "jvb": ["a-jvb1", "a-jvb2", "b-jvb1"],
+}
+ADDR = {"h1": "10.0.0.1", "h2": "10.0.0.2", "a-signal": "10.0.1.1", "a-jvb1": "10.0.1.11", "a-jvb2": "10.0.1.12",
+        "b-signal": "10.0.2.1", "b-jvb1": "2001:db8::21"}
+HOSTVARS = {h: {"jitsi_overlay_underlay": a} for h, a in ADDR.items()}
+SHARDS = {
+    "a": {"name": "a", "mode": "muc", "signal": "a-signal", "bridges": [{"host": "a-jvb1"}, {"host": "a-jvb2"}]},
+    "b": {"name": "b", "mode": "component", "signal": "b-signal", "bridges": [{"host": "b-jvb1"}]},
+}
+MEMBERS = ["a-signal", "a-jvb1", "a-jvb2", "b-signal", "b-jvb1"]
+PLAN = {h: {"wg": f"10.98.0.{i}", "vx": f"10.99.0.{i}"} for i, h in enumerate(MEMBERS, start=1)}
+
+
+def _overlay(host):
+    return {"plan": PLAN, "peers": [m for m in MEMBERS if m != host] if host in PLAN else []}
+
+
+def rules(host, groups=GROUPS, settings=SETTINGS, hostvars=HOSTVARS):
+    return [r["statement"] for r in firewall_rules(host, groups, SHARDS, hostvars, PORTS, settings, _overlay(host))]
+
+
+def test_haproxy_serves_the_public_and_its_peers_only():
+    assert rules("h1") == [
+        "ip saddr { 192.0.2.0/24 } tcp dport 22 counter accept",
+        "tcp dport 80 counter accept",
+        "tcp dport 443 counter accept",
+        "ip saddr { 10.0.0.2 } tcp dport 10000 counter accept",
+    ]
+
+
+def test_signal_node_admits_its_own_bridges_and_the_haproxy_nodes():
+    statements = rules("a-signal")
+    assert "ip saddr { 10.0.0.1, 10.0.0.2 } tcp dport 443 counter accept" in statements
+    assert "ip saddr { 10.0.0.1, 10.0.0.2 } tcp dport 8888 counter accept" in statements
+    # Its bridges by underlay and overlay address; shard b's bridge is not among them.
+    assert "ip saddr { 10.0.1.11, 10.0.1.12, 10.99.0.2, 10.99.0.3 } tcp dport 5222 counter accept" in statements
+    assert not any("5347" in s or "5280" in s or "dport 80 " in s for s in statements)
+
+
+def test_component_mode_opens_the_component_port_not_c2s():
+    statements = rules("b-signal")
+    assert "ip6 saddr { 2001:db8::21 } tcp dport 5347 counter accept" in statements
+    assert "ip saddr { 10.99.0.5 } tcp dport 5347 counter accept" in statements
+    assert not any("5222" in s for s in statements)
+
+
+def test_without_haproxy_the_signal_node_is_the_front_door():
+    groups = {k: v for k, v in GROUPS.items() if k != "haproxy"}
+    statements = rules("a-signal", groups=groups)
+    assert "tcp dport 80 counter accept" in statements and "tcp dport 443 counter accept" in statements
+    assert not any("8888" in s for s in statements)  # nobody needs Jicofo's REST from outside
+
+
+def test_bridge_media_is_public_rest_is_not():
+    statements = rules("a-jvb1")
+    assert "udp dport 10000 counter accept" in statements
+    assert not any("8080" in s or "4443" in s or "4096" in s for s in statements)
+
+
+def test_tcp_fallback_octo_and_monitoring_when_enabled():
+    settings = dict(SETTINGS, jvb_tcp_enabled=True, octo_enabled=True, monitoring_cidrs=["198.51.100.0/24"],
+                    monitoring_ports=[9100])
+    statements = rules("a-jvb1", settings=settings)
+    assert "tcp dport 4443 counter accept" in statements
+    assert "ip saddr { 198.51.100.0/24 } tcp dport 8080 counter accept" in statements
+    assert "ip saddr { 198.51.100.0/24 } tcp dport 9100 counter accept" in statements
+    # Octo: only bridges among its overlay peers, only on vx0.
+    assert 'iifname "vx0" ip saddr { 10.99.0.3, 10.99.0.5 } udp dport 4096 counter accept' in statements
+
+
+def test_overlay_ports_admit_only_peers():
+    statements = rules("a-jvb2")
+    assert "ip saddr { 10.0.1.1, 10.0.1.11, 10.0.2.1 } udp dport 51820 counter accept" in statements
+    assert "ip6 saddr { 2001:db8::21 } udp dport 51820 counter accept" in statements
+    assert 'iifname "wg0" ip saddr { 10.98.0.1, 10.98.0.2, 10.98.0.4, 10.98.0.5 } udp dport 4789 counter accept' in statements
+    assert not any("51820" in s for s in rules("h1"))
+
+
+def test_no_admin_network_closes_ssh():
+    assert not any("dport 22" in s for s in rules("h1", settings=dict(SETTINGS, admin_cidrs=[])))
+
+
+def test_a_host_without_an_address_is_named():
+    hostvars = dict(HOSTVARS, **{"a-jvb2": {}})
+    with pytest.raises(AnsibleFilterError, match="host a-jvb2: no address known.*--limit"):
+        rules("a-signal", hostvars=hostvars)
+
+
+def test_extra_addresses_and_names_rejected():
+    hostvars = dict(HOSTVARS, **{"h2": {"jitsi_overlay_underlay": "10.0.0.2", "jitsi_firewall_extra_addresses": ["10.5.0.2"]}})
+    assert "ip saddr { 10.0.0.2, 10.5.0.2 } tcp dport 10000 counter accept" in rules("h1", hostvars=hostvars)
+    hostvars = dict(HOSTVARS, **{"h2": {"jitsi_overlay_underlay": "front2.example.org"}})
+    with pytest.raises(AnsibleFilterError, match="host h2: 'front2.example.org' is not an IP address"):
+        rules("h1", hostvars=hostvars)
+
+
+def test_errors_name_the_variable():
+    errors = firewall_errors(dict(PORTS, ssh="x"), dict(SETTINGS, admin_cidrs=["10.0.0.0/33"], monitoring_cidrs="10.0.0.0/8",
+                                                         monitoring_ports=[70000]))
+    assert errors == [
+        "jitsi_firewall_admin_cidrs: '10.0.0.0/33' is not an address or network (e.g. 192.0.2.0/24)",
+        "jitsi_firewall_monitoring_cidrs must be a list of networks, e.g. ['192.0.2.0/24'], not '10.0.0.0/8'",
+        "jitsi_firewall_ports.ssh = 'x' is not a port number (1-65535)",
+        "jitsi_firewall_monitoring_ports: 70000 is not a port number (1-65535)",
+    ]
+    assert firewall_errors(PORTS, SETTINGS) == []
+
+
+def test_lock_out_guard():
+    assert admits("192.0.2.44", ["198.51.100.0/24", "192.0.2.0/24"])
+    assert not admits("203.0.113.9", ["192.0.2.0/24"])
+    assert not admits("2001:db8::1", ["192.0.2.0/24"])
+    assert not admits("192.0.2.44", [])
