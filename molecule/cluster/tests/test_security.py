@@ -198,3 +198,19 @@ def test_secrets_only_in_private_files_of_their_own_host(name, secrets):
     for path in found:
         f = node.file(path)
         assert f.mode in (0o600, 0o640) and f"{f.user}:{f.group}" == PRIVATE[path], (name, path, oct(f.mode), f.user, f.group)
+
+
+LOADED = "sha256sum /etc/nftables.conf && nft list table inet jitsi_shards | sed -E 's/packets [0-9]+ bytes [0-9]+//'"
+
+
+def test_bad_settings_are_refused_and_the_loaded_rules_stay():
+    nodes = [host(name) for name in HAPROXY + MEMBERS]
+    before = [node.check_output(LOADED) for node in nodes]
+    run = subprocess.run(
+        ["ansible-playbook", "-i", str(pathlib.Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent),
+         str(pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "playbooks" / "firewall.yml"),
+         "-e", '{"jitsi_firewall_admin_cidrs": ["10.0.0.0/33"]}'], capture_output=True, text=True, check=False)
+    assert run.returncode != 0
+    assert "jitsi_firewall_admin_cidrs: '10.0.0.0/33' is not an address or network" in run.stdout, run.stdout[-2000:]
+    after = [node.check_output(LOADED) for node in nodes]
+    assert after == before
