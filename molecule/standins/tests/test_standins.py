@@ -67,6 +67,22 @@ def test_bridge_with_right_credentials_is_healthy():
     assert status == 200, body
 
 
+STUN = r"""
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+s.sendto(struct.pack("!HHI", 1, 0, 0x2112A442) + b"standin-test", ("127.0.0.1", 10000))
+answer = s.recv(512)
+print(struct.unpack("!HHI", answer[:8])[0] == 0x0101 and answer[8:20] == b"standin-test")
+"""
+
+
+def test_bridge_answers_stun_on_its_media_port():
+    node = _node()
+    assert node.check_output("python3 -c %s", STUN) == "True"
+    stats = json.loads(request(node, "http://127.0.0.1:8080/colibri/stats")[1])
+    assert stats["media_packets"] >= 1, stats
+
+
 def test_bridge_with_wrong_password_stays_unhealthy_and_says_why():
     node = _node()
     status, body = request(node, "http://127.0.0.1:8081/about/health")
