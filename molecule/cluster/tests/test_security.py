@@ -211,6 +211,7 @@ def test_bad_settings_are_refused_and_the_loaded_rules_stay():
          str(pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "playbooks" / "firewall.yml"),
          "-e", '{"jitsi_firewall_admin_cidrs": ["10.0.0.0/33"]}'], capture_output=True, text=True, check=False)
     assert run.returncode != 0
-    assert "jitsi_firewall_admin_cidrs: '10.0.0.0/33' is not an address or network" in run.stdout, run.stdout[-2000:]
+    output = run.stdout + run.stderr  # ansible-core prints task errors on stderr
+    assert "jitsi_firewall_admin_cidrs: '10.0.0.0/33' is not an address or network" in output, output[-2000:]
     after = [node.check_output(LOADED) for node in nodes]
     assert after == before
