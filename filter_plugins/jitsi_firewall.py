@@ -25,6 +25,10 @@ def _network(value):
     return ipaddress.ip_network(str(value), strict=False)
 
 
+def _is_port(value):
+    return str(value).isdigit() and 1 <= int(value) <= 65535
+
+
 def firewall_errors(ports, settings):
     """Every bad setting, one message each, naming the variable and the fix."""
     errors = []
@@ -41,20 +45,17 @@ def firewall_errors(ports, settings):
     for key in PORT_KEYS:
         if key not in ports:
             errors.append(f"port {key!r} is missing from jitsi_firewall_ports")
-    for key, value in sorted(ports.items()):
-        if not str(value).isdigit() or not 1 <= int(value) <= 65535:
-            errors.append(f"jitsi_firewall_ports.{key} = {value!r} is not a port number (1-65535)")
-    for key in ("monitoring_ports",):
-        for value in settings.get(key) or []:
-            if not str(value).isdigit() or not 1 <= int(value) <= 65535:
-                errors.append(f"jitsi_firewall_{key}: {value!r} is not a port number (1-65535)")
+    errors += [f"jitsi_firewall_ports.{key} = {value!r} is not a port number (1-65535)"
+               for key, value in sorted(ports.items()) if not _is_port(value)]
+    errors += [f"jitsi_firewall_monitoring_ports: {value!r} is not a port number (1-65535)"
+               for value in settings.get("monitoring_ports") or [] if not _is_port(value)]
     return errors
 
 
 def admits(address, cidrs):
     """True when `address` lies in one of `cidrs` (the lock-out guard for the SSH client)."""
     ip = ipaddress.ip_address(str(address))
-    return any(ip in _network(c) for c in cidrs if _network(c).version == ip.version)
+    return any(ip.version == net.version and ip in net for net in map(_network, cidrs))
 
 
 def _addresses(host, hostvars):
@@ -145,8 +146,8 @@ def firewall_rules(host, groups, shards, hostvars, ports, settings, overlay):
             rules += _rule("media (ICE TCP fallback): anyone", "tcp", ports["jvb_tcp"])
         rules += _rule("bridge REST (stats, health): monitoring networks", "tcp", ports["jvb_rest"], monitoring)
         if settings.get("octo_enabled"):
-            bridges = {b["host"] for s in shards.values() for b in s["bridges"]}
-            octo = [overlay["plan"][p]["vx"] for p in overlay["peers"] if p in bridges]
+            all_bridges = {b["host"] for s in shards.values() for b in s["bridges"]}
+            octo = [overlay["plan"][p]["vx"] for p in overlay["peers"] if p in all_bridges]
             rules += _rule("Octo: overlay peers that are bridges, on vx0 only", "udp", ports["octo"], octo, iif="vx0")
     if host in overlay["plan"]:
         rules += _rule("WireGuard: overlay peers", "udp", ports["wireguard"], _of(overlay["peers"], hostvars))

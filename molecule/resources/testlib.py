@@ -8,6 +8,10 @@ import time
 
 import testinfra
 
+# The project's filter plugins compute what the roles compute; verifiers derive the same values.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "filter_plugins"))
+import jitsi_inventory  # noqa: E402
+
 _REQUEST = """
 import json, ssl, sys, urllib.request, urllib.error
 url, method, body = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -59,9 +63,6 @@ def derived_secrets(seed, shards, pool_size, domain):
 
     shards: {name: bridge mode}. Computed with the project's own filter, as the roles do.
     """
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "filter_plugins"))
-    import jitsi_inventory  # noqa: E402  (a filter plugin, imported by path)
-
     secrets = {"the seed": seed}
     for shard, mode in shards.items():
         secrets[f"shard {shard} focus"] = jitsi_inventory.derive_secret(seed, shard, "focus")

@@ -1,6 +1,5 @@
 """Shared helpers for the shard verifiers: the scenario's facts and the derived secrets."""
 
-import importlib.util
 import json
 import os
 import pathlib
@@ -11,9 +10,8 @@ import pytest
 
 # Shared verifier helpers (poll, get_json) live in molecule/resources/testlib.py.
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "resources"))
-from testlib import get_json, poll  # noqa: E402,F401  (re-exported for test_shard.py)
+from testlib import get_json, jitsi_inventory, poll  # noqa: E402,F401  (re-exported for test_shard.py)
 
-ROOT = pathlib.Path(__file__).resolve().parents[3]
 DOMAIN = "meet.shards.test"
 SHARDS = {
     "a": {"signal": "shard-a-signal", "bridges": ["shard-a-jvb1", "shard-a-jvb2", "shard-a-jvb3"], "mode": "muc"},
@@ -22,17 +20,9 @@ SHARDS = {
 POOL_SIZE = 4
 
 
-def _load_inventory_filters():
-    path = ROOT / "filter_plugins" / "jitsi_inventory.py"
-    spec = importlib.util.spec_from_file_location("jitsi_inventory", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="session")
 def inventory_filters():
-    return _load_inventory_filters()
+    return jitsi_inventory
 
 
 @pytest.fixture(scope="session")
