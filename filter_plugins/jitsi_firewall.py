@@ -16,7 +16,7 @@ except ImportError:  # unit tests run without Ansible
 
 PORT_KEYS = (
     "ssh", "http", "https", "haproxy_peers", "haproxy_stats", "nginx_https", "jicofo_rest",
-    "xmpp_c2s", "xmpp_component", "jvb_udp", "jvb_tcp", "jvb_rest", "octo", "wireguard", "vxlan",
+    "xmpp_c2s", "jvb_udp", "jvb_rest", "wireguard", "vxlan",
 )
 CIDR_KEYS = ("admin_cidrs", "monitoring_cidrs")
 
@@ -111,7 +111,7 @@ def _shard_of(host, shards):
 def firewall_rules(host, groups, shards, hostvars, ports, settings, overlay):
     """Accept rules of `host`: [{comment, statement}] in a stable order.
 
-    settings: admin_cidrs, monitoring_cidrs, monitoring_ports, jvb_tcp_enabled, octo_enabled.
+    settings: admin_cidrs, monitoring_cidrs, monitoring_ports.
     overlay: {"plan": {member: {wg, vx}}, "peers": [this host's overlay peers]}.
     """
     haproxy = sorted(groups.get("haproxy", []))
@@ -136,19 +136,10 @@ def firewall_rules(host, groups, shards, hostvars, ports, settings, overlay):
         rules += _rule(f"nginx HTTPS (web app, BOSH, websockets): {who}", "tcp", ports["nginx_https"], web)
         rules += _rule("Jicofo REST (health checks): the HAProxy nodes and monitoring networks", "tcp",
                        ports["jicofo_rest"], _of(haproxy, hostvars) + monitoring)
-        if shard["mode"] == "component":
-            rules += _rule(f"XMPP components: bridges of shard {shard['name']}", "tcp", ports["xmpp_component"], bridge_sources)
-        else:
-            rules += _rule(f"XMPP c2s: bridges of shard {shard['name']}", "tcp", ports["xmpp_c2s"], bridge_sources)
+        rules += _rule(f"XMPP c2s: bridges of shard {shard['name']}", "tcp", ports["xmpp_c2s"], bridge_sources)
     if shard and host in [b["host"] for b in shard["bridges"]]:
-        rules += _rule("media (ICE UDP): anyone", "udp", ports["jvb_udp"])
-        if settings.get("jvb_tcp_enabled"):
-            rules += _rule("media (ICE TCP fallback): anyone", "tcp", ports["jvb_tcp"])
+        rules += _rule("media (ICE UDP, clients and relays between bridges): anyone", "udp", ports["jvb_udp"])
         rules += _rule("bridge REST (stats, health): monitoring networks", "tcp", ports["jvb_rest"], monitoring)
-        if settings.get("octo_enabled"):
-            all_bridges = {b["host"] for s in shards.values() for b in s["bridges"]}
-            octo = [overlay["plan"][p]["vx"] for p in overlay["peers"] if p in all_bridges]
-            rules += _rule("Octo: overlay peers that are bridges, on vx0 only", "udp", ports["octo"], octo, iif="vx0")
     if host in overlay["plan"]:
         rules += _rule("WireGuard: overlay peers", "udp", ports["wireguard"], _of(overlay["peers"], hostvars))
         rules += _rule("VXLAN inside WireGuard: overlay peers, on wg0 only", "udp", ports["vxlan"],

@@ -2,11 +2,16 @@
 
 Pure functions over plain mappings (`groups`, `hostvars`), unit-tested in
 tests/unit/test_jitsi_inventory.py. Role defaults are not part of hostvars, so the
-`jitsi` role passes them in as `defaults` ({pool_size, mode, region}).
+`jitsi` role passes them in as `defaults` ({pool_size, region}).
+
+Bridges register the way current Jitsi has them register since 2020: a c2s login per pool
+slot on the auth domain, then presence in the brewery MUC (XEP-0114 component bridges were
+removed from jitsi-videobridge in 83195fcd1 and from Jicofo's discovery in 47165bdc5).
 """
 
 import hashlib
 import hmac
+import ipaddress
 import re
 
 try:
@@ -15,8 +20,32 @@ except ImportError:  # unit tests run without Ansible
     AnsibleFilterError = ValueError
 
 SHARD_PREFIX = "shard_"
-MODES = ("muc", "component")
 _TRAILING_NUMBER = re.compile(r"(\d+)$")
+
+# Settings of earlier releases that upstream Jitsi no longer has: an inventory that still sets
+# one is refused, so nobody believes a dead knob does something.
+RETIRED = {
+    "jitsi_bridge_mode": "component (XEP-0114) bridges were removed upstream in 2020; bridges always join the brewery MUC",
+    "jitsi_videobridge_octo_enabled": "legacy Octo was removed from jitsi-videobridge in 2022; relays replace it "
+                                      "(jitsi_videobridge_relay_enabled, jitsi_jicofo_octo_enabled)",
+    "jitsi_videobridge_octo_bind_address": "legacy Octo was removed from jitsi-videobridge in 2022",
+    "jitsi_videobridge_octo_port": "legacy Octo was removed from jitsi-videobridge in 2022",
+    "jitsi_videobridge_tcp_enabled": "ICE/TCP was removed from jitsi-videobridge in 2024; use TURN over TLS instead",
+    "jitsi_videobridge_tcp_port": "ICE/TCP was removed from jitsi-videobridge in 2024",
+    "jitsi_videobridge_component_port": "component (XEP-0114) bridges were removed upstream in 2020",
+    "jitsi_prosody_component_port": "component (XEP-0114) bridges were removed upstream in 2020",
+}
+
+# Version strings as Jitsi's repository has them, per package (empty = the newest).
+# jitsi-videobridge2 is `git describe` based (resources/build_deb_package.sh), jicofo
+# `1.0-<build>-1`, the jitsi-meet packages `1.0.<build>-1`.
+VERSION_FORMATS = {
+    "jitsi_videobridge_version": (re.compile(r"^\d+\.\d+-\d+-g[0-9a-f]{7,40}-\d+$"), "2.3-304-g8336f1931-1", "jvb"),
+    "jitsi_jicofo_version": (re.compile(r"^\d+\.\d+-\d+-\d+$"), "1.0-1162-1", "signal"),
+    "jitsi_web_version": (re.compile(r"^\d+\.\d+\.\d+-\d+$"), "1.0.8792-1", "signal"),
+    "jitsi_prosody_plugins_version": (re.compile(r"^\d+\.\d+\.\d+-\d+$"), "1.0.8792-1", "signal"),
+}
+_HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+:\d{1,5}$")
 
 
 def bridge_slot(hostname, explicit=None):
@@ -72,7 +101,6 @@ def _shard_settings(hostvars, members, defaults):
     hv = hostvars[members[0]] if members else {}
     return {
         "region": hv.get("jitsi_shard_region", defaults.get("region", "default")),
-        "mode": hv.get("jitsi_bridge_mode", defaults.get("mode", "muc")),
         "pool_size": _pool_size(hv.get("jitsi_bridge_pool_size", defaults.get("pool_size", 10))),
     }
 
@@ -83,7 +111,7 @@ def _signal_address(host, hostvars):
 
 
 def shard_table(groups, hostvars, defaults):
-    """shard name -> {name, group, region, mode, pool_size, signal, signal_address, bridges}.
+    """shard name -> {name, group, region, pool_size, signal, signal_address, bridges}.
 
     Assumes a valid inventory (see inventory_errors); bridges are sorted by slot.
     """
@@ -113,7 +141,6 @@ def shard_table(groups, hostvars, defaults):
             "name": name,
             "group": group,
             "region": settings["region"],
-            "mode": settings["mode"],
             "pool_size": size,
             "signal": signals[0] if signals else None,
             "signal_address": _signal_address(signals[0], hostvars) if signals else None,
@@ -191,11 +218,96 @@ def inventory_errors(groups, hostvars, defaults, seed_defined):
                 f"group {shard['group']} has {len(signals)} signal nodes ({', '.join(sorted(signals))}): "
                 f"a shard has exactly one; move the others to their own shard group."
             )
-        if shard["mode"] not in MODES:
-            errors.append(f"group {shard['group']}: jitsi_bridge_mode is {shard['mode']!r}; set it to muc or component.")
         size_errors = _pool_size_errors(shard)
         errors += size_errors or _bridge_errors(shard)
+    errors += retired_errors(hostvars) + version_errors(groups, hostvars) + bridge_address_errors(groups, hostvars)
     return errors
+
+
+def _first_hosts(hosts, limit=3):
+    shown = ", ".join(hosts[:limit])
+    return shown + (f" and {len(hosts) - limit} more" if len(hosts) > limit else "")
+
+
+def retired_errors(hostvars):
+    """A retired setting still in the inventory: one message per variable, naming its hosts."""
+    errors = []
+    for name, why in RETIRED.items():
+        hosts = sorted(h for h, hv in hostvars.items() if name in hv)
+        if hosts:
+            errors.append(f"{name} is set (hosts {_first_hosts(hosts)}) but no longer exists: {why}. Remove it from the inventory.")
+    return errors
+
+
+def version_errors(groups, hostvars):
+    """Pinned package versions must look like the versions Jitsi's repository has."""
+    errors = []
+    for name, (pattern, example, group) in VERSION_FORMATS.items():
+        bad = {}
+        for host in groups.get(group, []):
+            value = str(hostvars.get(host, {}).get(name, "") or "")
+            if value and not pattern.match(value):
+                bad.setdefault(value, []).append(host)
+        for value, hosts in sorted(bad.items()):
+            errors.append(
+                f"{name} is {value!r} (hosts {_first_hosts(sorted(hosts))}), which is no version of its package; "
+                f"use the form {example} (apt-cache madison shows the real ones) or leave it empty for the newest."
+            )
+    return errors
+
+
+def _java_invalid(ip):
+    """What jitsi-videobridge's health check treats as not valid (JvbHealthChecker.isValid, Java's
+    InetAddress.isSiteLocalAddress/isLinkLocalAddress/isLoopbackAddress), plus what is no host address."""
+    site_local = ip.version == 4 and any(ip in ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+    return site_local or ip.is_link_local or ip.is_loopback or ip.is_unspecified or ip.is_multicast or \
+        (ip.version == 6 and ip in ipaddress.ip_network("fec0::/10"))
+
+
+def valid_media_addresses(addresses):
+    """The addresses jitsi-videobridge would count as valid for its health check."""
+    found = []
+    for value in addresses or []:
+        try:
+            ip = ipaddress.ip_address(str(value))
+        except ValueError:
+            continue
+        if not _java_invalid(ip):
+            found.append(str(ip))
+    return found
+
+
+def _address_error(host, name, value, public):
+    try:
+        ip = ipaddress.ip_address(str(value))
+    except ValueError:
+        return f"host {host}: {name} is {value!r}, which is not an IP address; set it to one (e.g. 203.0.113.10)."
+    if public and _java_invalid(ip):
+        return (f"host {host}: {name} is {value}, a private/loopback/link-local address: clients cannot reach it and "
+                f"the bridge's health check rejects it. Set the public address of the host's 1:1 NAT, or unset it and "
+                f"use jitsi_videobridge_stun_servers.")
+    return None
+
+
+def bridge_address_errors(groups, hostvars):
+    """NAT settings of each bridge: a public address (1:1 NAT, static mapping), the private one it
+    maps, and STUN servers (host:port)."""
+    errors = []
+    for host in sorted(groups.get("jvb", [])):
+        hv = hostvars.get(host, {})
+        public, private = hv.get("jitsi_videobridge_public_address"), hv.get("jitsi_videobridge_private_address")
+        if public:
+            errors.append(_address_error(host, "jitsi_videobridge_public_address", public, True))
+        if private:
+            errors.append(_address_error(host, "jitsi_videobridge_private_address", private, False))
+        if private and not public:
+            errors.append(f"host {host}: jitsi_videobridge_private_address is set without jitsi_videobridge_public_address; "
+                          f"a static NAT mapping needs both (or unset it).")
+        stun = hv.get("jitsi_videobridge_stun_servers", [])
+        if not isinstance(stun, (list, tuple)) or any(not _HOST_PORT.match(str(s)) for s in stun):
+            errors.append(f"host {host}: jitsi_videobridge_stun_servers is {stun!r}; set it to a list of host:port "
+                          f"entries, e.g. ['stun.example.org:3478'].")
+    return [e for e in errors if e]
 
 
 def host_shard(host, groups):
@@ -204,18 +316,18 @@ def host_shard(host, groups):
     return shards[0][len(SHARD_PREFIX):] if shards else ""
 
 
-def _jid(name, domain, mode):
-    return f"{name}.{domain}" if mode == "component" else f"{name}@auth.{domain}"
+def _jid(name, domain):
+    return f"{name}@auth.{domain}"
 
 
-def bridge_pool(shard, pool_size, domain, seed, mode):
+def bridge_pool(shard, pool_size, domain, seed):
     """Every slot of a shard's pool with its credentials (Prosody's side of the pool)."""
     return [
         {
             "slot": slot,
             "name": slot_name(slot, pool_size),
             "username": slot_name(slot, pool_size),
-            "jid": _jid(slot_name(slot, pool_size), domain, mode),
+            "jid": _jid(slot_name(slot, pool_size), domain),
             "secret": derive_secret(seed, shard, "bridge", slot),
         }
         for slot in range(1, int(pool_size) + 1)
@@ -230,7 +342,7 @@ def bridge_credentials(host, shard, domain, seed):
                 "slot": bridge["slot"],
                 "name": bridge["slot_name"],
                 "username": bridge["slot_name"],
-                "jid": _jid(bridge["slot_name"], domain, shard["mode"]),
+                "jid": _jid(bridge["slot_name"], domain),
                 "secret": derive_secret(seed, shard["name"], "bridge", bridge["slot"]),
                 "region": bridge["region"],
                 "xmpp_host": shard["signal_address"],
@@ -238,12 +350,10 @@ def bridge_credentials(host, shard, domain, seed):
     raise AnsibleFilterError(f"host {host} is not a bridge of shard {shard['name']}: add it to groups jvb and {shard['group']}.")
 
 
-def prosody_accounts(pool, focus_password, domain, mode):
-    """Accounts Prosody must hold: the focus user, plus one per slot in muc mode."""
+def prosody_accounts(pool, focus_password, domain):
+    """Accounts Prosody must hold: the focus user and one per bridge slot."""
     accounts = [{"user": "focus", "host": f"auth.{domain}", "password": focus_password}]
-    if mode == "muc":
-        accounts += [{"user": s["username"], "host": f"auth.{domain}", "password": s["secret"]} for s in pool]
-    return accounts
+    return accounts + [{"user": s["username"], "host": f"auth.{domain}", "password": s["secret"]} for s in pool]
 
 
 class FilterModule:
@@ -257,4 +367,5 @@ class FilterModule:
             "jitsi_bridge_credentials": bridge_credentials,
             "jitsi_prosody_accounts": prosody_accounts,
             "jitsi_host_shard": host_shard,
+            "jitsi_valid_media_addresses": valid_media_addresses,
         }

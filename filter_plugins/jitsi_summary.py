@@ -2,22 +2,29 @@
 
 
 def cluster_summary(shards, jicofo_stats, front_hosts, domain):
-    """Lines an operator reads: per shard its region, bridges seen by Jicofo vs expected, and
-    what is unhealthy; then where to connect. `jicofo_stats` maps shard -> /stats dict or None."""
+    """Lines an operator reads: per shard its region, bridges Jicofo sees (and can use) vs
+    expected, and what is unhealthy; then where to connect. `jicofo_stats` maps shard -> Jicofo's
+    /stats (bridges under `bridge_selector`, as JicofoServices.getStats has them) or None."""
     lines, problems = [], []
     for name, shard in sorted(shards.items()):
         expected = len(shard["bridges"])
         stats = jicofo_stats.get(name)
         if stats is None:
-            seen = "?"
+            seen = usable = "?"
             problems.append(f"shard {name}: Jicofo on {shard['signal']} did not answer /stats")
         else:
-            seen = stats.get("bridge_count", 0)
+            selector = stats.get("bridge_selector") or {}
+            seen = selector.get("bridge_count", 0)
+            usable = selector.get("operational_bridge_count", 0)
             if seen != expected:
                 problems.append(f"shard {name}: Jicofo sees {seen} of {expected} bridges")
+            elif usable != expected:
+                problems.append(f"shard {name}: only {usable} of {expected} bridges are operational (unhealthy or shutting down)")
+            if stats.get("healthy") is False:
+                problems.append(f"shard {name}: Jicofo's health check fails: {(stats.get('health') or {}).get('message')}")
         bridges = ", ".join(f"{b['host']} ({b['slot_name']}, {b['region']})" for b in shard["bridges"]) or "none"
-        lines.append(f"shard {name} [{shard['region']}, {shard['mode']}] signal {shard['signal']}: "
-                     f"{seen}/{expected} bridges registered: {bridges}")
+        lines.append(f"shard {name} [{shard['region']}] signal {shard['signal']}: "
+                     f"{seen}/{expected} bridges registered, {usable} operational: {bridges}")
     entry = ", ".join(f"https://{h}/" for h in sorted(front_hosts)) or "no HAProxy nodes (group haproxy is empty)"
     lines.append(f"users: https://{domain}/ (DNS to the HAProxy nodes: {entry})")
     lines += [f"UNHEALTHY: {p}" for p in problems] or ["all shards healthy"]

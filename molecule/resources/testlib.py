@@ -61,12 +61,12 @@ def poll(fetch, done, timeout=60, interval=2):
 def derived_secrets(seed, shards, pool_size, domain):
     """{label: value} of the seed and every secret the roles derive from it.
 
-    shards: {name: bridge mode}. Computed with the project's own filter, as the roles do.
+    shards: the shard names. Computed with the project's own filter, as the roles do.
     """
     secrets = {"the seed": seed}
-    for shard, mode in shards.items():
+    for shard in shards:
         secrets[f"shard {shard} focus"] = jitsi_inventory.derive_secret(seed, shard, "focus")
-        for slot in jitsi_inventory.bridge_pool(shard, pool_size, domain, seed, mode):
+        for slot in jitsi_inventory.bridge_pool(shard, pool_size, domain, seed):
             secrets[f"shard {shard} {slot['name']}"] = slot["secret"]
     return secrets
 

@@ -18,7 +18,7 @@ import time
 import tracemalloc
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-DEFAULTS = {"pool_size": 20, "mode": "muc", "region": "default"}
+DEFAULTS = {"pool_size": 20, "region": "default"}
 SIZES = [(5, 19), (50, 19), (250, 19)]  # shards x bridges: 100, 1,000 and 5,000 cluster hosts
 
 
@@ -51,7 +51,7 @@ def inventory(shards, bridges):
 def cluster_plan(groups, hostvars):
     table = inv.shard_table(groups, hostvars, DEFAULTS)
     assert not inv.inventory_errors(groups, hostvars, DEFAULTS, True)
-    pools = [inv.bridge_pool(n, s["pool_size"], "meet.example.org", "seed", s["mode"]) for n, s in table.items()]
+    pools = [inv.bridge_pool(n, s["pool_size"], "meet.example.org", "seed") for n, s in table.items()]
     members = ov.members(groups, ["signal", "jvb"])
     cidrs = {"jitsi_overlay_wg_cidr": "10.96.0.0/12", "jitsi_overlay_cidr": "10.112.0.0/12"}
     assert not ov.overlay_errors(members, hostvars, cidrs)

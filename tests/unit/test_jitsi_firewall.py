@@ -6,11 +6,9 @@ from jitsi_firewall import AnsibleFilterError, admits, firewall_errors, firewall
 
 PORTS = {
     "ssh": 22, "http": 80, "https": 443, "haproxy_peers": 10000, "haproxy_stats": 8404, "nginx_https": 443,
-    "jicofo_rest": 8888, "xmpp_c2s": 5222, "xmpp_component": 5347, "jvb_udp": 10000, "jvb_tcp": 4443,
-    "jvb_rest": 8080, "octo": 4096, "wireguard": 51820, "vxlan": 4789,
+    "jicofo_rest": 8888, "xmpp_c2s": 5222, "jvb_udp": 10000, "jvb_rest": 8080, "wireguard": 51820, "vxlan": 4789,
 }
-SETTINGS = {"admin_cidrs": ["192.0.2.0/24"], "monitoring_cidrs": [], "monitoring_ports": [],
-            "jvb_tcp_enabled": False, "octo_enabled": False}
+SETTINGS = {"admin_cidrs": ["192.0.2.0/24"], "monitoring_cidrs": [], "monitoring_ports": []}
 GROUPS = {
     "haproxy": ["h1", "h2"], "signal": ["a-signal", "b-signal"], "jvb": ["a-jvb1", "a-jvb2", "b-jvb1"],
 }
@@ -18,8 +16,8 @@ ADDR = {"h1": "10.0.0.1", "h2": "10.0.0.2", "a-signal": "10.0.1.1", "a-jvb1": "1
         "b-signal": "10.0.2.1", "b-jvb1": "2001:db8::21"}
 HOSTVARS = {h: {"jitsi_overlay_underlay": a} for h, a in ADDR.items()}
 SHARDS = {
-    "a": {"name": "a", "mode": "muc", "signal": "a-signal", "bridges": [{"host": "a-jvb1"}, {"host": "a-jvb2"}]},
-    "b": {"name": "b", "mode": "component", "signal": "b-signal", "bridges": [{"host": "b-jvb1"}]},
+    "a": {"name": "a", "signal": "a-signal", "bridges": [{"host": "a-jvb1"}, {"host": "a-jvb2"}]},
+    "b": {"name": "b", "signal": "b-signal", "bridges": [{"host": "b-jvb1"}]},
 }
 MEMBERS = ["a-signal", "a-jvb1", "a-jvb2", "b-signal", "b-jvb1"]
 PLAN = {h: {"wg": f"10.98.0.{i}", "vx": f"10.99.0.{i}"} for i, h in enumerate(MEMBERS, start=1)}
@@ -51,11 +49,11 @@ def test_signal_node_admits_its_own_bridges_and_the_haproxy_nodes():
     assert not any("5347" in s or "5280" in s or "dport 80 " in s for s in statements)
 
 
-def test_component_mode_opens_the_component_port_not_c2s():
+def test_ipv6_bridges_reach_their_signal_node_over_c2s():
     statements = rules("b-signal")
-    assert "ip6 saddr { 2001:db8::21 } tcp dport 5347 counter accept" in statements
-    assert "ip saddr { 10.99.0.5 } tcp dport 5347 counter accept" in statements
-    assert not any("5222" in s for s in statements)
+    assert "ip6 saddr { 2001:db8::21 } tcp dport 5222 counter accept" in statements
+    assert "ip saddr { 10.99.0.5 } tcp dport 5222 counter accept" in statements
+    assert not any("5347" in s for s in statements)
 
 
 def test_without_haproxy_the_signal_node_is_the_front_door():
@@ -71,15 +69,13 @@ def test_bridge_media_is_public_rest_is_not():
     assert not any("8080" in s or "4443" in s or "4096" in s for s in statements)
 
 
-def test_tcp_fallback_octo_and_monitoring_when_enabled():
-    settings = dict(SETTINGS, jvb_tcp_enabled=True, octo_enabled=True, monitoring_cidrs=["198.51.100.0/24"],
-                    monitoring_ports=[9100])
+def test_monitoring_networks_reach_the_bridge_rest_api():
+    settings = dict(SETTINGS, monitoring_cidrs=["198.51.100.0/24"], monitoring_ports=[9100])
     statements = rules("a-jvb1", settings=settings)
-    assert "tcp dport 4443 counter accept" in statements
     assert "ip saddr { 198.51.100.0/24 } tcp dport 8080 counter accept" in statements
     assert "ip saddr { 198.51.100.0/24 } tcp dport 9100 counter accept" in statements
-    # Octo: only bridges among its overlay peers, only on vx0.
-    assert 'iifname "vx0" ip saddr { 10.99.0.3, 10.99.0.5 } udp dport 4096 counter accept' in statements
+    # ICE/TCP (removed from the bridge in 2024) and legacy Octo (2022) have no port any more.
+    assert not any("4443" in s or "4096" in s for s in statements)
 
 
 def test_overlay_ports_admit_only_peers():

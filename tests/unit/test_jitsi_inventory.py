@@ -6,7 +6,7 @@ import pytest
 
 import jitsi_inventory as inv
 
-DEFAULTS = {"pool_size": 10, "mode": "muc", "region": "default"}
+DEFAULTS = {"pool_size": 10, "region": "default"}
 
 
 def _inventory():
@@ -17,8 +17,8 @@ def _inventory():
         "shard_a": ["a-signal", "a-jvb1", "a-jvb2"],
         "shard_b": ["b-signal", "b-jvb1"],
     }
-    a = {"jitsi_shard_region": "eu", "jitsi_bridge_mode": "muc", "jitsi_bridge_pool_size": 4}
-    b = {"jitsi_shard_region": "us", "jitsi_bridge_mode": "component", "jitsi_bridge_pool_size": 4}
+    a = {"jitsi_shard_region": "eu", "jitsi_bridge_pool_size": 4}
+    b = {"jitsi_shard_region": "us", "jitsi_bridge_pool_size": 4}
     hostvars = {h: dict(a) for h in groups["shard_a"]}
     hostvars.update({h: dict(b) for h in groups["shard_b"]})
     hostvars["a-signal"]["ansible_host"] = "10.0.0.1"
@@ -36,10 +36,9 @@ def test_happy_path_table():
     assert set(table) == {"a", "b"}
     a = table["a"]
     assert a["signal"] == "a-signal" and a["signal_address"] == "10.0.0.1"
-    assert a["mode"] == "muc" and a["region"] == "eu" and a["pool_size"] == 4
+    assert a["region"] == "eu" and a["pool_size"] == 4
     assert [(b["host"], b["slot"], b["slot_name"]) for b in a["bridges"]] == [("a-jvb1", 1, "jvb-01"), ("a-jvb2", 2, "jvb-02")]
     assert table["b"]["signal_address"] == "b-signal"
-    assert table["b"]["mode"] == "component"
 
 
 @pytest.mark.parametrize(
@@ -68,19 +67,17 @@ def test_secrets_deterministic_and_separated():
     assert len(distinct) == 5
 
 
-def test_pool_modes():
-    muc = inv.bridge_pool("a", 3, "meet.test", "s", "muc")
-    comp = inv.bridge_pool("b", 3, "meet.test", "s", "component")
-    assert [s["jid"] for s in muc] == ["jvb-01@auth.meet.test", "jvb-02@auth.meet.test", "jvb-03@auth.meet.test"]
-    assert comp[2]["jid"] == "jvb-03.meet.test"
-    assert muc[0]["secret"] == inv.derive_secret("s", "a", "bridge", 1)
+def test_pool_is_one_account_per_slot():
+    pool = inv.bridge_pool("a", 3, "meet.test", "s")
+    assert [s["jid"] for s in pool] == ["jvb-01@auth.meet.test", "jvb-02@auth.meet.test", "jvb-03@auth.meet.test"]
+    assert pool[0]["secret"] == inv.derive_secret("s", "a", "bridge", 1)
 
 
 def test_bridge_credentials_match_pool():
     groups, hostvars = _inventory()
     table = inv.shard_table(groups, hostvars, DEFAULTS)
     cred = inv.bridge_credentials("a-jvb2", table["a"], "meet.test", "s")
-    pool = inv.bridge_pool("a", 4, "meet.test", "s", "muc")
+    pool = inv.bridge_pool("a", 4, "meet.test", "s")
     assert (cred["jid"], cred["secret"]) == (pool[1]["jid"], pool[1]["secret"])
     assert cred["xmpp_host"] == "10.0.0.1" and cred["region"] == "eu"
     with pytest.raises(inv.AnsibleFilterError, match="b-jvb1 is not a bridge of shard a"):
@@ -97,10 +94,9 @@ def test_adding_a_bridge_changes_no_other():
     assert after[:2] == before and after[2]["slot"] == 4
 
 
-def test_accounts_per_mode():
-    pool = inv.bridge_pool("a", 2, "meet.test", "s", "muc")
-    assert [a["user"] for a in inv.prosody_accounts(pool, "f", "meet.test", "muc")] == ["focus", "jvb-01", "jvb-02"]
-    assert [a["user"] for a in inv.prosody_accounts(pool, "f", "meet.test", "component")] == ["focus"]
+def test_accounts_focus_and_every_slot():
+    pool = inv.bridge_pool("a", 2, "meet.test", "s")
+    assert [a["user"] for a in inv.prosody_accounts(pool, "f", "meet.test")] == ["focus", "jvb-01", "jvb-02"]
 
 
 def test_host_shard():
@@ -184,12 +180,59 @@ def test_ambiguous_slot():
     assert msg.startswith("host a-bridge: ambiguous slot") and "set jitsi_bridge_slot for a-bridge" in msg
 
 
-def test_unknown_mode():
+@pytest.mark.parametrize("name,why", [
+    ("jitsi_bridge_mode", "component (XEP-0114) bridges were removed upstream in 2020"),
+    ("jitsi_videobridge_octo_enabled", "legacy Octo was removed from jitsi-videobridge in 2022"),
+    ("jitsi_videobridge_tcp_enabled", "ICE/TCP was removed from jitsi-videobridge in 2024"),
+])
+def test_retired_settings_are_refused(name, why):
     groups, hostvars = _inventory()
     for h in groups["shard_b"]:
-        hostvars[h]["jitsi_bridge_mode"] = "octo"
+        hostvars[h][name] = True
     (msg,) = _errors(groups, hostvars)
-    assert msg == "group shard_b: jitsi_bridge_mode is 'octo'; set it to muc or component."
+    assert msg.startswith(f"{name} is set (hosts b-jvb1, b-signal) but no longer exists: {why}")
+    assert msg.endswith("Remove it from the inventory.")
+
+
+@pytest.mark.parametrize("name,good,bad,hosts", [
+    ("jitsi_videobridge_version", "2.3-304-g8336f1931-1", "2.0.10590-1", "a-jvb1, a-jvb2, b-jvb1"),
+    ("jitsi_jicofo_version", "1.0-1162-1", "1.0.1162-1", "a-signal, b-signal"),
+    ("jitsi_web_version", "1.0.8792-1", "1.0-8792-1", "a-signal, b-signal"),
+    ("jitsi_prosody_plugins_version", "1.0.8792-1", "latest", "a-signal, b-signal"),
+])
+def test_versions_in_the_real_formats(name, good, bad, hosts):
+    groups, hostvars = _inventory()
+    for vars_ in hostvars.values():
+        vars_[name] = good
+    assert _errors(groups, hostvars) == []
+    for vars_ in hostvars.values():
+        vars_[name] = bad
+    (msg,) = _errors(groups, hostvars)
+    assert msg.startswith(f"{name} is {bad!r} (hosts {hosts}), which is no version of its package")
+    assert good in msg
+
+
+def test_bridge_nat_settings():
+    groups, hostvars = _inventory()
+    hostvars["a-jvb1"].update(jitsi_videobridge_public_address="203.0.113.11", jitsi_videobridge_private_address="10.0.0.11",
+                              jitsi_videobridge_stun_servers=["stun.example.org:3478"])
+    assert _errors(groups, hostvars) == []
+    hostvars["a-jvb1"]["jitsi_videobridge_public_address"] = "10.1.2.3"
+    hostvars["a-jvb2"].update(jitsi_videobridge_private_address="10.0.0.12")
+    hostvars["b-jvb1"].update(jitsi_videobridge_public_address="bridge.example.org", jitsi_videobridge_stun_servers="stun:3478")
+    msgs = _errors(groups, hostvars)
+    assert msgs[0].startswith("host a-jvb1: jitsi_videobridge_public_address is 10.1.2.3, a private")
+    assert msgs[1] == ("host a-jvb2: jitsi_videobridge_private_address is set without jitsi_videobridge_public_address; "
+                       "a static NAT mapping needs both (or unset it).")
+    assert msgs[2].startswith("host b-jvb1: jitsi_videobridge_public_address is 'bridge.example.org', which is not an IP")
+    assert msgs[3].startswith("host b-jvb1: jitsi_videobridge_stun_servers is 'stun:3478'; set it to a list of host:port")
+    assert len(msgs) == 4
+
+
+def test_valid_media_addresses_follow_the_bridge_health_rule():
+    # Java's site-local ranges, loopback and link-local do not count; other addresses do.
+    assert inv.valid_media_addresses(["172.18.0.5", "10.99.0.2", "127.0.0.1", "169.254.1.1", "203.0.113.7",
+                                      "100.64.0.1", "not-an-ip"]) == ["203.0.113.7", "100.64.0.1"]
 
 
 @pytest.mark.parametrize("size", [0, "ten", True])

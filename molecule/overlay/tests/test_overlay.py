@@ -81,14 +81,14 @@ def test_dont_fragment_ping_at_mtu_passes_and_one_byte_more_fails(nodes, vx):
 
 
 def test_underlay_carries_only_wireguard(nodes, vx):
-    """While vx0 carries pings and Octo-port UDP, eth0 shows nothing but WireGuard UDP."""
+    """While vx0 carries pings and media-port UDP, eth0 shows nothing but WireGuard UDP."""
     a, b = nodes["overlay-eu-signal"], nodes["overlay-us-jvb1"]
     a.run("rm -f /tmp/underlay.pcap")
     a.run("timeout 6 tcpdump -i eth0 -nn -U -w /tmp/underlay.pcap 'not arp' >/dev/null 2>&1 &")
     time.sleep(1.5)
     a.run(f"ping -n -c 5 -i 0.2 {vx['overlay-us-jvb1']}")
-    # Something that looks like Octo (UDP 4096) across the overlay.
-    a.run(f"python3 -c \"import socket; s=socket.socket(2,2); [s.sendto(b'octo', ('{vx['overlay-us-jvb1']}', 4096)) for _ in range(5)]\"")
+    # UDP to the media port across the overlay, as a relay between bridges would send it.
+    a.run(f"python3 -c \"import socket; s=socket.socket(2,2); [s.sendto(b'relay', ('{vx['overlay-us-jvb1']}', 10000)) for _ in range(5)]\"")
     time.sleep(5)
     lines = a.check_output("tcpdump -nn -r /tmp/underlay.pcap 2>/dev/null").splitlines()
     underlay_b = _addr(b, "eth0")

@@ -14,8 +14,8 @@ from testlib import get_json, jitsi_inventory, poll  # noqa: E402,F401  (re-expo
 
 DOMAIN = "meet.shards.test"
 SHARDS = {
-    "a": {"signal": "shard-a-signal", "bridges": ["shard-a-jvb1", "shard-a-jvb2", "shard-a-jvb3"], "mode": "muc"},
-    "b": {"signal": "shard-b-signal", "bridges": ["shard-b-jvb1"], "mode": "component"},
+    "a": {"signal": "shard-a-signal", "bridges": ["shard-a-jvb1", "shard-a-jvb2", "shard-a-jvb3"]},
+    "b": {"signal": "shard-b-signal", "bridges": ["shard-b-jvb1"]},
 }
 POOL_SIZE = 4
 
