@@ -20,7 +20,7 @@ help:
 	@echo "make bench      planning and deploy cost, HAProxy and overlay figures (README: Performance)"
 	@echo "make test       everything CI runs: lint, unit, molecule scenarios ($(SCENARIOS))"
 	@echo "make lint       ansible-lint (production profile) and yamllint"
-	@echo "make unit       pytest: filter plugins and stand-in daemons"
+	@echo "make unit       pytest: filter plugins, stand-in daemons, upstream conformance of jvb.conf/jicofo.conf"
 	@echo "make molecule S=<scenario>   one molecule scenario"
 
 venv:
