@@ -44,6 +44,7 @@ lint: venv
 	ansible-playbook -i inventories/example playbooks/validate.yml -e vault_jitsi_secret_seed=example-only >/dev/null
 
 unit: venv
+	@scripts/ensure-host-tools
 	pytest -q tests/unit
 
 molecule: harness

@@ -1,17 +1,94 @@
-"""What the stand-in daemons take from the files the roles write, with loud errors.
+"""What the stand-in daemons take from jvb.conf and jicofo.conf, resolved the way upstream resolves it.
 
-Both daemons are started the way the packages start the real ones: the systemd unit loads the
-environment file (/etc/jitsi/<service>/config) and the HOCON file is the one named by
--Dconfig.file in JAVA_SYS_PROPS.
+The JVM services get their HOCON file from `-Dconfig.file=` in JAVA_SYS_PROPS (jvb.sh / jicofo.sh put
+$JAVA_SYS_PROPS on the java command line); the stand-ins read the same variable from their environment.
+Defaults are the ones of upstream's reference.conf files. jitsi-metaconfig reads a property from a list
+of keys and stops at the first one that is present (`first()` below).
 """
 
+import re
 from dataclasses import dataclass, field
 
-from . import envfile, hocon
+from . import hocon
 
 
 class ConfigError(ValueError):
     """A setting the service cannot run without is missing or wrong."""
+
+
+def java_property(java_sys_props, name):
+    """The value of the last -D<name>=... among the JVM arguments (bash splits $JAVA_SYS_PROPS on blanks)."""
+    value = None
+    for word in (java_sys_props or "").split():
+        if word.startswith(f"-D{name}="):
+            value = word.split("=", 1)[1]
+    return value
+
+
+def load_tree(java_sys_props):
+    """The parsed -Dconfig.file; without one only the defaults apply (Typesafe Config loads reference.conf)."""
+    path = java_property(java_sys_props, "config.file")
+    if path is None:
+        return {}, None
+    try:
+        return hocon.load(path), path
+    except FileNotFoundError as exc:
+        # Typesafe Config refuses a config.file that does not exist (allowMissing=false).
+        raise ConfigError(f"{path}: missing") from exc
+
+
+_MISSING = object()
+
+
+def first(tree, *paths, default=None):
+    """jitsi-metaconfig: the value of the first of `paths` that is set, else the default."""
+    for path in paths:
+        value = hocon.get(tree, path, _MISSING)
+        if value is not _MISSING:
+            return value
+    return default
+
+
+_UNITS = {
+    "ns": 1e-9, "nanosecond": 1e-9, "nanoseconds": 1e-9, "us": 1e-6, "microsecond": 1e-6, "microseconds": 1e-6,
+    "ms": 1e-3, "millis": 1e-3, "millisecond": 1e-3, "milliseconds": 1e-3,
+    "s": 1, "second": 1, "seconds": 1, "m": 60, "minute": 60, "minutes": 60,
+    "h": 3600, "hour": 3600, "hours": 3600, "d": 86400, "day": 86400, "days": 86400,
+}
+
+
+def duration(value, where):
+    """A HOCON duration in seconds: `10 seconds`, `500ms`, `1 minute`; a bare number is milliseconds."""
+    if isinstance(value, bool):
+        raise ConfigError(f"{where}: expected a duration, got {value!r}")
+    if isinstance(value, (int, float)):
+        return value / 1000
+    match = re.fullmatch(r"\s*(-?[0-9.]+)\s*([a-z]*)\s*", str(value))
+    if not match or (match.group(2) and match.group(2) not in _UNITS):
+        raise ConfigError(f"{where}: {value!r} is not a duration")
+    number = float(match.group(1))
+    return number * _UNITS[match.group(2)] if match.group(2) else number / 1000
+
+
+def boolean(value, where):
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "yes", "on"):
+        return True
+    if str(value).lower() in ("false", "no", "off"):
+        return False
+    raise ConfigError(f"{where}: {value!r} is not a boolean")
+
+
+def _setting(tree, path, default, convert=None):
+    value = hocon.get(tree, path, default)
+    return convert(value, path) if convert else value
+
+
+def _duration_or(tree, path, seconds):
+    """A duration setting whose default is another (already resolved) setting."""
+    value = hocon.get(tree, path)
+    return seconds if value is None else duration(value, path)
 
 
 @dataclass
@@ -32,158 +109,296 @@ class XmppLogin:
 
 
 @dataclass
-class Component:
-    host: str
-    port: int
-    domain: str
-    subdomain: str
-    secret: str
+class HealthSettings:
+    interval: float
+    timeout: float
+    max_check_duration: float
 
-    @property
-    def jid(self):
-        return f"{self.subdomain}.{self.domain}"
+
+@dataclass
+class StaticMapping:
+    local_address: str
+    public_address: str
+    local_port: int = None
+    public_port: int = None
+    name: str = None
+
+
+@dataclass
+class HarvestConfig:
+    allowed_interfaces: list = field(default_factory=list)
+    blocked_interfaces: list = field(default_factory=list)
+    allowed_addresses: list = field(default_factory=list)
+    blocked_addresses: list = field(default_factory=list)
+    use_ipv6: bool = True
+    use_link_local: bool = True
+    static_mappings: list = field(default_factory=list)
+    stun_addresses: list = field(default_factory=list)
 
 
 @dataclass
 class BridgeConfig:
-    rest_host: str
-    rest_port: int
-    region: str
-    relay_id: str
-    logins: list
-    component: Component = None
+    rest_host: str = "127.0.0.1"
+    rest_port: int = 8080
+    apis: dict = field(default_factory=dict)  # RestApis -> enabled
+    logins: list = field(default_factory=list)
+    relay_enabled: bool = False
+    region: str = None
+    relay_id: str = None
     udp_port: int = 10000
-    tcp_port: int = 0  # 0: the ICE TCP fallback is off (as in jvb's defaults)
-    octo_address: str = ""  # empty: legacy Octo is off
-    octo_port: int = 4096
+    harvest: HarvestConfig = field(default_factory=HarvestConfig)
+    health: HealthSettings = field(default_factory=lambda: HealthSettings(60, 90, 3))
+    require_valid_address: bool = True
+    require_stun: bool = False
+    presence_interval: float = 5
+    stats_whitelist: list = None  # None: the stats filter is off
+    initial_drain: bool = False
+    graceful_shutdown_min_participants: int = 0
+    graceful_shutdown_max_duration: float = 86400
+    shutting_down_delay: float = 60
 
-    @property
-    def shard(self):
-        # Named like Jitsi's own infra: one xmpp-client config per shard, keyed by its name.
-        if self.logins:
-            return ",".join(login.name for login in self.logins)
-        return self.component.host if self.component else ""
+
+def rest_apis(tree):
+    """Which REST APIs the bridge serves (jvb rest/RestConfig.kt and reference.conf @a29d97d1).
+
+    COLIBRI (/colibri/stats) is videobridge.apis.rest.enabled, off by default; SHUTDOWN needs COLIBRI too.
+    """
+    colibri = _setting(tree, "videobridge.apis.rest.enabled", False, boolean)
+    return {
+        "COLIBRI": colibri,
+        "DRAIN": _setting(tree, "videobridge.rest.drain.enabled", True, boolean),
+        "HEALTH": _setting(tree, "videobridge.rest.health.enabled", True, boolean),
+        "SHUTDOWN": colibri and _setting(tree, "videobridge.rest.shutdown.enabled", False, boolean),
+        "VERSION": _setting(tree, "videobridge.rest.version.enabled", True, boolean),
+    }
+
+
+def relay(tree):
+    """(enabled, region, relay_id) as jvb relay/RelayConfig.kt @a29d97d1 reads them.
+
+    The legacy octo keys come first, so `octo { enabled = false }` switches relays off whatever
+    relay.enabled says. relay_id is None when relays are on but no key names one: upstream only fails
+    when the value is read (see BridgeState.stats).
+    """
+    enabled = boolean(first(tree, "videobridge.octo.enabled", "videobridge.relay.enabled", default=False),
+                      "videobridge.relay.enabled")
+    region = first(tree, "videobridge.octo.region", "videobridge.relay.region")
+    relay_id = first(tree, "videobridge.octo.relay-id", "videobridge.relay.relay-id", "videobridge.octo.bind-address")
+    return enabled, None if region is None else str(region), None if relay_id is None else str(relay_id)
+
+
+def _java_string(value):
+    """Typesafe ConfigValue.unwrapped().toString(), which jvb uses for every xmpp-client property."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "[" + ", ".join(_java_string(v) for v in value) + "]"
+    return str(value)
+
+
+def xmpp_logins(tree, source, log=None):
+    """The complete xmpp-client configs (jvb xmpp/config/XmppClientConnectionConfig.kt @a29d97d1).
+
+    Keys are case-insensitive (jicoco MucClientConfiguration upper-cases them); a config without
+    hostname, username, password, muc_jids or muc_nickname is dropped without a word upstream
+    (the stand-in logs it); domain defaults to hostname (jicoco MucClient).
+    """
+    configs = hocon.get(tree, "videobridge.apis.xmpp-client.configs", {}) or {}
+    if not isinstance(configs, dict):
+        raise ConfigError(f"{source}: videobridge.apis.xmpp-client.configs must be an object")
+    logins = []
+    for name, settings in configs.items():
+        if not isinstance(settings, dict):
+            raise ConfigError(f"{source}: Invalid muc client configuration {name!r}: expected an object")
+        props = {key.upper(): _java_string(value) for key, value in settings.items()}
+        missing = [k for k in ("HOSTNAME", "USERNAME", "PASSWORD", "MUC_JIDS", "MUC_NICKNAME") if k not in props]
+        if missing:
+            if log:
+                log.warning("xmpp-client config %s is incomplete (no %s) and is ignored, as upstream does",
+                            name, ", ".join(k.lower() for k in missing))
+            continue
+        try:
+            port = int(props.get("PORT", "5222"))
+        except ValueError as exc:
+            raise ConfigError(f"{source}: xmpp-client config {name}: port {props['PORT']!r} is not a number") from exc
+        logins.append(XmppLogin(
+            name=name,
+            hostname=props["HOSTNAME"],
+            port=port,
+            domain=props.get("DOMAIN", props["HOSTNAME"]),
+            username=props["USERNAME"],
+            password=props["PASSWORD"],
+            verify_certificate=props.get("DISABLE_CERTIFICATE_VERIFICATION", "false").lower() != "true",
+            muc_jids=props["MUC_JIDS"].split(","),
+            muc_nickname=props["MUC_NICKNAME"],
+        ))
+    return logins
+
+
+def _string_list(tree, path):
+    value = hocon.get(tree, path, [])
+    if not isinstance(value, list):
+        raise ConfigError(f"{path}: expected a list")
+    return [str(v) for v in value]
+
+
+def harvest(tree):
+    """ice4j's harvest settings (ice4j harvest/HarvestConfig.kt and reference.conf @6da2b08b)."""
+    mappings = []
+    raw = hocon.get(tree, "ice4j.harvest.mapping.static-mappings", [])
+    if not isinstance(raw, list):
+        raise ConfigError("ice4j.harvest.mapping.static-mappings: expected a list")
+    for number, entry in enumerate(raw):
+        where = f"ice4j.harvest.mapping.static-mappings[{number}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: expected an object")
+        # Config.getString: both addresses are required; the ports come in pairs.
+        for key in ("local-address", "public-address"):
+            if key not in entry:
+                raise ConfigError(f"{where}: No configuration setting found for key '{key}'")
+        if ("local-port" in entry) != ("public-port" in entry):
+            raise ConfigError(f"{where}: Inconsistent value for local-port and public-port, "
+                              "both must be present or both missing.")
+        mappings.append(StaticMapping(
+            local_address=str(entry["local-address"]), public_address=str(entry["public-address"]),
+            local_port=int(entry["local-port"]) if "local-port" in entry else None,
+            public_port=int(entry["public-port"]) if "public-port" in entry else None,
+            name=str(entry["name"]) if "name" in entry else None,
+        ))
+    return HarvestConfig(
+        allowed_interfaces=_string_list(tree, "ice4j.harvest.allowed-interfaces"),
+        blocked_interfaces=_string_list(tree, "ice4j.harvest.blocked-interfaces"),
+        allowed_addresses=_string_list(tree, "ice4j.harvest.allowed-addresses"),
+        blocked_addresses=_string_list(tree, "ice4j.harvest.blocked-addresses"),
+        use_ipv6=_setting(tree, "ice4j.harvest.use-ipv6", True, boolean),
+        use_link_local=_setting(tree, "ice4j.harvest.use-link-local-addresses", True, boolean),
+        static_mappings=mappings,
+        stun_addresses=_string_list(tree, "ice4j.harvest.mapping.stun.addresses"),
+    )
+
+
+def bridge_config(tree, source="jvb.conf", log=None):
+    """The bridge's settings from a parsed jvb.conf (defaults: jvb reference.conf @a29d97d1)."""
+    enabled, region, relay_id = relay(tree)
+    stats_interval = _setting(tree, "videobridge.stats.interval", "5 seconds", duration)
+    whitelist = None
+    if _setting(tree, "videobridge.apis.xmpp-client.stats-filter.enabled", False, boolean):
+        whitelist = _string_list(tree, "videobridge.apis.xmpp-client.stats-filter.whitelist") or [
+            "average_participant_stress", "colibri2", "current_timestamp", "drain", "graceful_shutdown",
+            "healthy", "region", "relay_id", "release", "shutting_down", "stress_level", "version"]
+    return BridgeConfig(
+        # jicoco JettyBundleActivatorConfig: port 8080 unless set; host from reference.conf.
+        rest_host=str(hocon.get(tree, "videobridge.http-servers.private.host", "127.0.0.1")),
+        rest_port=int(hocon.get(tree, "videobridge.http-servers.private.port", 8080)),
+        apis=rest_apis(tree),
+        logins=xmpp_logins(tree, source, log),
+        relay_enabled=enabled,
+        region=region,
+        relay_id=relay_id,
+        udp_port=int(hocon.get(tree, "videobridge.ice.udp.port", 10000)),
+        harvest=harvest(tree),
+        health=HealthSettings(
+            interval=_setting(tree, "videobridge.health.interval", "1 minute", duration),
+            timeout=_setting(tree, "videobridge.health.timeout", "90 seconds", duration),
+            max_check_duration=_setting(tree, "videobridge.health.max-check-duration", "3 seconds", duration),
+        ),
+        require_valid_address=_setting(tree, "videobridge.health.require-valid-address", True, boolean),
+        require_stun=_setting(tree, "videobridge.health.require-stun", False, boolean),
+        # reference.conf: presence-interval = ${videobridge.stats.interval}
+        presence_interval=_duration_or(tree, "videobridge.apis.xmpp-client.presence-interval", stats_interval),
+        stats_whitelist=whitelist,
+        initial_drain=_setting(tree, "videobridge.initial-drain-mode", False, boolean),
+        graceful_shutdown_min_participants=int(
+            hocon.get(tree, "videobridge.shutdown.graceful-shutdown-min-participants", 0)),
+        graceful_shutdown_max_duration=_setting(
+            tree, "videobridge.shutdown.graceful-shutdown-max-duration", "24 hours", duration),
+        shutting_down_delay=_setting(tree, "videobridge.shutdown.shutting-down-delay", "1 minutes", duration),
+    )
 
 
 @dataclass
 class JicofoConfig:
     login: XmppLogin
     xmpp_domain: str
-    brewery: str
-    selection_strategy: str
-    region: str
-    rest_host: str
-    rest_port: int
-
-
-def _require(tree, dotted, source):
-    value = hocon.get(tree, dotted)
-    if value is None or value == "":
-        raise ConfigError(f"{source}: {dotted} is missing")
-    return str(value)
-
-
-def _muc_jids(value):
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    return [v.strip() for v in str(value).split(",") if v.strip()]
-
-
-def bridge_config(tree, env, source="jvb.conf"):
-    """Build the bridge's settings from parsed jvb.conf and /etc/jitsi/videobridge/config."""
-    logins = []
-    configs = hocon.get(tree, "videobridge.apis.xmpp-client.configs", {}) or {}
-    if not isinstance(configs, dict):
-        raise ConfigError(f"{source}: videobridge.apis.xmpp-client.configs must be an object")
-    for name, settings in sorted(configs.items()):
-        where = f"{source}: videobridge.apis.xmpp-client.configs.{name}"
-        if not isinstance(settings, dict):
-            raise ConfigError(f"{where} must be an object")
-
-        def setting(key, where=where, settings=settings):
-            value = settings.get(key)
-            if value is None or value == "":
-                raise ConfigError(f"{where}.{key} is missing")
-            return value
-
-        logins.append(XmppLogin(
-            name=name,
-            hostname=str(setting("hostname")),
-            port=int(settings.get("port", 5222)),
-            domain=str(setting("domain")),
-            username=str(setting("username")),
-            password=str(setting("password")),
-            verify_certificate=not settings.get("disable_certificate_verification", False),
-            muc_jids=_muc_jids(setting("muc_jids")),
-            muc_nickname=str(setting("muc_nickname")),
-        ))
-    component = None
-    opts = envfile.jvb_options(env.get("JVB_OPTS"))
-    if "xmpp" in opts["apis"]:
-        envsource = "/etc/jitsi/videobridge/config"
-        for key in ("JVB_HOSTNAME", "JVB_SECRET"):
-            if not env.get(key):
-                raise ConfigError(f"{envsource}: {key} is empty but JVB_OPTS enables the xmpp (component) API")
-        if not opts["subdomain"]:
-            raise ConfigError(f"{envsource}: JVB_OPTS enables the xmpp API without --subdomain")
-        component = Component(
-            host=env.get("JVB_HOST") or "localhost",
-            port=int(env.get("JVB_PORT") or 5347),
-            domain=env["JVB_HOSTNAME"],
-            subdomain=opts["subdomain"],
-            secret=env["JVB_SECRET"],
-        )
-    if not logins and component is None:
-        raise ConfigError(
-            f"{source}: no way to register: no videobridge.apis.xmpp-client.configs and no "
-            "component (--apis=xmpp with JVB_SECRET) in /etc/jitsi/videobridge/config")
-    region = hocon.get(tree, "videobridge.relay.region") or hocon.get(tree, "videobridge.octo.region") or ""
-    return BridgeConfig(
-        rest_host=str(hocon.get(tree, "videobridge.http-servers.private.host", "0.0.0.0")),
-        rest_port=int(hocon.get(tree, "videobridge.http-servers.private.port", 8080)),
-        region=str(region),
-        relay_id=str(hocon.get(tree, "videobridge.relay.relay-id", "")),
-        logins=logins,
-        component=component,
-        udp_port=int(hocon.get(tree, "videobridge.ice.udp.port", 10000)),
-        tcp_port=int(hocon.get(tree, "videobridge.ice.tcp.port", 4443))
-        if hocon.get(tree, "videobridge.ice.tcp.enabled", False) else 0,
-        octo_address=str(hocon.get(tree, "videobridge.octo.bind-address", ""))
-        if hocon.get(tree, "videobridge.octo.enabled", False) else "",
-        octo_port=int(hocon.get(tree, "videobridge.octo.bind-port", 4096)),
-    )
+    conference_muc: str
+    brewery: str = None
+    selection_strategy: str = "SingleBridgeSelectionStrategy"
+    region: str = None
+    octo_enabled: bool = False
+    rest_enabled: bool = True
+    rest_host: str = "127.0.0.1"
+    rest_port: int = 8888
+    debug_enabled: bool = True
+    reply_timeout: float = 15
+    health_enabled: bool = False
+    health: HealthSettings = field(default_factory=lambda: HealthSettings(10, 30, 20))
+    health_room_prefix: str = "__jicofo-health-check"
+    bridge_checks_enabled: bool = True
+    bridge_check_interval: float = 10
+    bridge_check_retry_delay: float = 5
+    bridge_checks_use_presence: bool = False
+    bridge_presence_timeout: float = 45
+    failure_reset_threshold: float = 60
 
 
 def jicofo_config(tree, source="jicofo.conf"):
-    """Build Jicofo's settings from parsed jicofo.conf."""
-    where = "jicofo.xmpp.client"
-    domain = _require(tree, f"{where}.domain", source)
+    """Jicofo's settings from a parsed jicofo.conf.
+
+    Defaults: jicofo, jicofo-common and jicofo-selector reference.conf @7ebb13dc. domain and xmpp-domain
+    have no default (XmppConfig.kt: `by config`), so a file without them stops Jicofo at start.
+    """
+    client = "jicofo.xmpp.client"
+
+    def required(path):
+        value = hocon.get(tree, path)
+        if value is None or value == "":
+            raise ConfigError(f"{source}: {path} is missing")
+        return str(value)
+
+    xmpp_domain = required(f"{client}.xmpp-domain")
+    # Upstream logs in anonymously without a password; the stand-in has no anonymous login and
+    # refuses to start instead (every configuration the toolkit writes has one).
     login = XmppLogin(
         name="client",
-        hostname=_require(tree, f"{where}.hostname", source),
-        port=int(hocon.get(tree, f"{where}.port", 5222)),
-        domain=domain,
-        username=_require(tree, f"{where}.username", source),
-        password=_require(tree, f"{where}.password", source),
-        verify_certificate=not hocon.get(tree, f"{where}.disable-certificate-verification", False),
+        hostname=str(hocon.get(tree, f"{client}.hostname", "localhost")),
+        port=int(hocon.get(tree, f"{client}.port", 5222)),
+        domain=required(f"{client}.domain"),
+        username=str(hocon.get(tree, f"{client}.username", "focus")),
+        password=required(f"{client}.password"),
+        verify_certificate=not _setting(tree, f"{client}.disable-certificate-verification", False, boolean),
     )
+    interval = _setting(tree, "jicofo.bridge.health-checks.interval", "10 seconds", duration)
+    rest_port = int(hocon.get(tree, "jicofo.rest.port", 8888))
+    brewery = hocon.get(tree, "jicofo.bridge.brewery-jid")
+    region = hocon.get(tree, "jicofo.local-region")
     return JicofoConfig(
         login=login,
-        xmpp_domain=str(hocon.get(tree, f"{where}.xmpp-domain") or domain),
-        brewery=_require(tree, "jicofo.bridge.brewery-jid", source),
+        xmpp_domain=xmpp_domain,
+        # XmppConfig.kt conferenceMucJid: default conference.<xmpp-domain>
+        conference_muc=str(hocon.get(tree, f"{client}.conference-muc-jid", f"conference.{xmpp_domain}")),
+        brewery=None if brewery in (None, "") else str(brewery),
         selection_strategy=str(hocon.get(tree, "jicofo.bridge.selection-strategy", "SingleBridgeSelectionStrategy")),
-        region=str(hocon.get(tree, "jicofo.local-region", "")),
-        rest_host=str(hocon.get(tree, "jicofo.rest.host", "0.0.0.0")),
-        rest_port=int(hocon.get(tree, "jicofo.rest.port", 8888)),
+        region=None if region is None else str(region),
+        octo_enabled=_setting(tree, "jicofo.octo.enabled", False, boolean),
+        # ktor/RestConfig.kt: the REST server runs when enabled and port > 0.
+        rest_enabled=_setting(tree, "jicofo.rest.enabled", True, boolean) and rest_port > 0,
+        rest_host=str(hocon.get(tree, "jicofo.rest.host", "127.0.0.1")),
+        rest_port=rest_port,
+        debug_enabled=_setting(tree, "jicofo.rest.debug.enabled", True, boolean),
+        reply_timeout=_setting(tree, f"{client}.reply-timeout", "15 seconds", duration),
+        health_enabled=_setting(tree, "jicofo.health.enabled", False, boolean),
+        health=HealthSettings(
+            interval=_setting(tree, "jicofo.health.interval", "10 seconds", duration),
+            timeout=_setting(tree, "jicofo.health.timeout", "30 seconds", duration),
+            max_check_duration=_setting(tree, "jicofo.health.max-check-duration", "20 seconds", duration),
+        ),
+        health_room_prefix=str(hocon.get(tree, "jicofo.health.room-name-prefix", "__jicofo-health-check")),
+        bridge_checks_enabled=_setting(tree, "jicofo.bridge.health-checks.enabled", True, boolean),
+        bridge_check_interval=interval,
+        # BridgeConfig.kt: retry-delay defaults to half the interval.
+        bridge_check_retry_delay=_duration_or(tree, "jicofo.bridge.health-checks.retry-delay", interval / 2),
+        bridge_checks_use_presence=_setting(tree, "jicofo.bridge.health-checks.use-presence", False, boolean),
+        bridge_presence_timeout=_setting(tree, "jicofo.bridge.health-checks.presence-timeout", "45 seconds",
+                                         duration),
+        failure_reset_threshold=_setting(tree, "jicofo.bridge.failure-reset-threshold", "1 minute", duration),
     )
-
-
-def load_env_and_tree(env_path, default_conf):
-    """Read the environment file, then the HOCON file it points at."""
-    env = envfile.load(env_path)
-    conf_path = envfile.java_property(env, "config.file", default_conf)
-    try:
-        tree = hocon.load(conf_path)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{conf_path}: missing") from exc
-    return env, tree, conf_path

@@ -6,7 +6,6 @@ import signal
 import sys
 
 from .config import ConfigError
-from .envfile import EnvFileError
 from .hocon import HoconError
 
 log = logging.getLogger("jitsi_standin")
@@ -27,7 +26,7 @@ def run(name, build):
                         format=f"%(asctime)s {name} %(levelname)s: %(message)s")
     try:
         setup, teardown = build()
-    except (ConfigError, HoconError, EnvFileError, OSError) as exc:
+    except (ConfigError, HoconError, OSError) as exc:
         log.error("SEVERE: cannot start, configuration is unusable: %s", exc)
         sys.exit(1)
     loop = asyncio.new_event_loop()

@@ -1,4 +1,9 @@
-"""Stand-in for jicofo: `python3 -m jitsi_standin.jicofo` (see jicofo.sh)."""
+"""Stand-in for jicofo: `python3 -m jitsi_standin.jicofo`, started by jicofo.sh from /etc/init.d/jicofo.
+
+The HOCON file is the one named by -Dconfig.file in JAVA_SYS_PROPS (jicofo.sh adds the packaged
+default when it is missing). Services as in jicofo JicofoServices.kt @7ebb13dc: the health checker
+exists only with jicofo.health.enabled, the REST server only with jicofo.rest.enabled and a port.
+"""
 
 import asyncio
 import logging
@@ -6,34 +11,35 @@ import os
 
 from . import config, rest
 from .daemon import read_version, run
+from .health import HealthChecker
 from .jicofo_state import JicofoState
 
-ENV_FILE = os.environ.get("JICOFO_ENV_FILE", "/etc/jitsi/jicofo/config")
 VERSION_FILE = "/usr/share/jicofo/VERSION"
-POLL_SECONDS = 2
 log = logging.getLogger("jitsi_standin.jicofo")
 
 
 def build():
-    _env, tree, conf_path = config.load_env_and_tree(ENV_FILE, "/etc/jitsi/jicofo/jicofo.conf")
-    settings = config.jicofo_config(tree, source=conf_path)
+    tree, path = config.load_tree(os.environ.get("JAVA_SYS_PROPS"))
+    settings = config.jicofo_config(tree, source=path or "reference.conf")
     state = JicofoState(settings, read_version(VERSION_FILE))
     from .xmpp import Focus
 
     focus = Focus(settings, state)
-    log.info("version %s, brewery %s, region %r, strategy %s",
-             state.version, settings.brewery, settings.region, settings.selection_strategy)
+    if settings.health_enabled:
+        state.health = HealthChecker(settings.health, focus.health_check)
+    log.info("version %s, brewery %s, region %s, strategy %s, octo %s, health checks %s", state.version,
+             settings.brewery, settings.region, settings.selection_strategy,
+             "enabled" if settings.octo_enabled else "disabled",
+             "enabled" if settings.health_enabled else "disabled")
 
-    async def setup(stop):
-        await rest.serve(settings.rest_host, settings.rest_port, state.handle)
+    async def setup(_stop):
+        if state.health:
+            asyncio.ensure_future(state.health.run())
+        if settings.rest_enabled:
+            await rest.serve(settings.rest_host, settings.rest_port, state.handle)
+        else:
+            log.info("Rest interface disabled.")
         focus.start()
-
-        async def poll():
-            while not stop.done():
-                await focus.poll_components()
-                await asyncio.sleep(POLL_SECONDS)
-
-        asyncio.ensure_future(poll())
 
     async def teardown():
         await focus.stop()

@@ -1,56 +1,203 @@
-"""What Jicofo knows about its bridges, and what its REST API answers (pure, unit-tested)."""
+"""What Jicofo knows about its bridges, and what its REST API answers (pure, unit-tested).
+
+Modelled on jicofo @7ebb13dc: jicofo-selector bridge/Bridge.kt, BridgeSelector.kt, JvbDoctor.java;
+jicofo JicofoServices.kt (getStats, getDebugState), FocusManager.kt (stats), ktor/Application.kt.
+"""
+
+import time
+
+from .health import Result
+
+
+class Bridge:
+    """Bridge.kt: state taken from the brewery presence stats, and the operational flag."""
+
+    def __init__(self, jid, failure_reset_threshold, clock=time.monotonic):
+        self.jid = jid
+        self.clock = clock
+        self.failure_reset_threshold = failure_reset_threshold
+        self.stats = {}
+        self.in_graceful_shutdown = False  # once true, stays true
+        self.shutting_down = False  # once true, stays true
+        self.draining = True  # until the presence says otherwise
+        self.healthy = True
+        self.version = self.release = self.region = self.relay_id = None
+        self._operational = True
+        self.failure_at = None
+        self.last_presence = None
+        self.last_check = None  # "passed" | "failed" | "timed out" (test-only view)
+
+    def set_stats(self, stats):
+        self.last_presence = self.clock()
+        self.stats = dict(stats)
+        if str(stats.get("graceful_shutdown")).lower() == "true":
+            self.in_graceful_shutdown = True
+        if str(stats.get("shutting_down")).lower() == "true":
+            self.shutting_down = True
+        if "drain" in stats:
+            self.draining = str(stats["drain"]).lower() == "true"
+        if "healthy" in stats:
+            self.healthy = str(stats["healthy"]).lower() == "true"
+        for key, attribute in (("version", "version"), ("release", "release"), ("region", "region"),
+                               ("relay_id", "relay_id")):
+            if key in stats:
+                setattr(self, attribute, str(stats[key]))
+
+    @property
+    def operational(self):
+        # Not operational until failure-reset-threshold has passed since the last failure.
+        if self.failure_at is not None and self.clock() - self.failure_at < self.failure_reset_threshold:
+            return False
+        return self._operational
+
+    @operational.setter
+    def operational(self, value):
+        self._operational = value
+        if not value:
+            self.failure_at = self.clock()
+
+    @property
+    def full_version(self):
+        return f"{self.version}-{self.release}" if self.version and self.release else self.version
+
+    def health_check(self, outcome):
+        """JvbDoctor + BridgeSelector: a result passes, internal-server-error/service-unavailable fails,
+        no answer (after the retry) times out; both failures make the bridge non-operational."""
+        self.last_check = outcome
+        if outcome == "passed":
+            self.operational = True
+        elif outcome in ("failed", "timed out"):
+            self.operational = False
+
+    def presence_health(self, presence_timeout):
+        """HealthCheckPresenceTask (jicofo.bridge.health-checks.use-presence): judge by the presence."""
+        if self.last_presence is None or self.clock() - self.last_presence > presence_timeout:
+            return "timed out"
+        return "passed" if self.healthy else "failed"
+
+    def debug_state(self):
+        stress = float(self.stats.get("stress_level", 0) or 0)
+        return {
+            "corrected-stress": stress, "drain": self.draining, "endpoints": 0, "endpoint-restart-requests": 0,
+            "failing-ice": False, "graceful-shutdown": self.in_graceful_shutdown, "healthy": self.healthy,
+            "operational": self.operational, "overloaded": stress >= 0.8, "region": str(self.region),
+            "relay-id": str(self.relay_id), "release": str(self.release), "shutting-down": self.shutting_down,
+            "stress": stress, "version": str(self.version),
+        }
 
 
 class JicofoState:
-    def __init__(self, config, version):
+    def __init__(self, config, version, clock=time.monotonic):
         self.config = config
         self.version = version
+        self.clock = clock
         self.connected = False
-        self.bridges = {}  # jid -> stats dict (region, conferences, participants, drain, ...)
+        self.bridges = {}  # occupant JID -> Bridge
+        self.lost_bridges = 0
+        self.health = None  # a health.HealthChecker when jicofo.health.enabled, set by jicofo.py
 
+    # BridgeSelector.kt ---------------------------------------------------------------------------
     def update_bridge(self, jid, stats):
-        self.bridges[jid] = stats
+        """addJvbAddress(); returns True when the bridge is new."""
+        bridge = self.bridges.get(jid)
+        if bridge is None:
+            bridge = self.bridges[jid] = Bridge(jid, self.config.failure_reset_threshold, self.clock)
+            bridge.set_stats(stats)
+            return True
+        bridge.set_stats(stats)
+        return False
 
     def remove_bridge(self, jid):
-        self.bridges.pop(jid, None)
-
-    def operational(self):
-        return {jid: s for jid, s in self.bridges.items() if not s.get("graceful_shutdown")}
+        """removeJvbAddress(): a bridge that leaves without announcing a shutdown is 'lost'."""
+        bridge = self.bridges.pop(jid, None)
+        if bridge and not bridge.in_graceful_shutdown and not bridge.shutting_down:
+            self.lost_bridges += 1
 
     @property
-    def healthy(self):
-        return self.connected and bool(self.operational())
+    def operational_bridge_count(self):
+        """What the health check counts: operational and not in graceful shutdown."""
+        return sum(1 for b in self.bridges.values() if b.operational and not b.in_graceful_shutdown)
 
-    def stats(self):
-        bridges = [
-            {"jid": jid, **stats} for jid, stats in sorted(self.bridges.items())
-        ]
-        operational = self.operational()
+    def selector_stats(self):
+        bridges = self.bridges.values()
         return {
-            "version": self.version,
-            "xmpp_connected": self.connected,
-            "region": self.config.region,
-            "selection_strategy": self.config.selection_strategy,
             "bridge_count": len(self.bridges),
-            "operational_bridge_count": len(operational),
-            "bridge_selector": {
-                "bridge_count": len(self.bridges),
-                "operational_bridge_count": len(operational),
-            },
-            "bridges": bridges,
-            "conferences": sum(int(b.get("conferences", 0)) for b in self.bridges.values()),
-            "participants": sum(int(b.get("participants", 0)) for b in self.bridges.values()),
+            # updateMetrics(): operational_bridge_count counts every operational bridge, also those
+            # in graceful shutdown (which in_shutdown_bridge_count counts).
+            "operational_bridge_count": sum(1 for b in bridges if b.operational),
+            "in_shutdown_bridge_count": sum(1 for b in bridges if b.in_graceful_shutdown),
+            "lost_bridges": self.lost_bridges,
+            "bridge_version_count": len({b.full_version for b in bridges}),
+        }
+
+    # JicofoHealthChecker.kt check(), the part that needs no XMPP ----------------------------------
+    def no_bridge_result(self):
+        if self.operational_bridge_count <= 0:
+            return Result(False, True,
+                          f"No operational bridges available (total bridge count: {len(self.bridges)})")
+        return None
+
+    # REST ----------------------------------------------------------------------------------------
+    def stats(self):
+        """JicofoServices.getStats(): FocusManager's stats at the top level, the selector nested.
+
+        The stand-in has no conferences of its own: it reports what its bridges report.
+        """
+        reported = [b.stats for b in self.bridges.values()]
+
+        def total(key):
+            return sum(int(s.get(key, 0) or 0) for s in reported)
+
+        stats = {
+            "conferences": total("conferences"),
+            "participants": total("participants"),
+            "total_conferences_created": total("total_conferences_created"),
+            "total_participants": total("total_participants"),
+            "largest_conference": max((int(s.get("largest_conference", 0) or 0) for s in reported), default=0),
+            "bridge_selector": self.selector_stats(),
+            "version": self.version,
+        }
+        if self.health:
+            result = self.health.result
+            stats.update(slow_health_check=self.health.slow_checks, healthy=result.success,
+                         health=result.as_json())
+        return stats
+
+    def debug(self):
+        """JicofoServices.getDebugState(): the bridge selector's view of every bridge."""
+        strategy = self.config.selection_strategy.rsplit(".", 1)[-1]
+        return {
+            "focus_manager": {},
+            "bridge_selector": {"strategy": strategy,
+                                "bridge": {jid: b.debug_state() for jid, b in sorted(self.bridges.items())}},
+            "jibri_detector": None, "sip_jibri_detector": None, "jigasi_detector": None,
+        }
+
+    def test_state(self):
+        return {
+            "xmpp_connected": self.connected,
+            "octo_enabled": self.config.octo_enabled,
+            "health": {**self.health.result.as_json(), "checks": self.health.checks} if self.health else None,
+            "bridges": {jid: {"stats": b.stats, "operational": b.operational, "health_check": b.last_check}
+                        for jid, b in sorted(self.bridges.items())},
         }
 
     def handle(self, method, path, body):
-        route = (method, path.split("?", 1)[0].rstrip("/") or "/")
-        if route == ("GET", "/about/health"):
-            if self.healthy:
-                return 200, {}
-            reason = "not connected to XMPP" if not self.connected else "no operational bridge"
-            return 500, {"error": reason}
-        if route == ("GET", "/about/version"):
-            return 200, {"name": "Jicofo", "version": self.version, "os": "Linux"}
-        if route == ("GET", "/stats"):
-            return 200, self.stats()
-        return 404, {"error": f"no route {route[0]} {route[1]}"}
+        """ktor/Application.kt: /about/health exists only with a health checker (jicofo.health.enabled)."""
+        path = path.split("?", 1)[0].rstrip("/") or "/"
+        routes = {"/about/version": lambda: (200, {"name": "Jicofo", "version": self.version, "os": "Linux"}),
+                  "/stats": lambda: (200, self.stats()),
+                  "/test/state": lambda: (200, self.test_state())}
+        if self.health:
+            routes["/about/health"] = self._health
+        if self.config.debug_enabled:
+            routes["/debug"] = lambda: (200, self.debug())
+        if path not in routes:
+            return 404, {"error": f"no route {method} {path}"}
+        if method != "GET":
+            return 405, {"error": f"{method} not allowed on {path}"}
+        return routes[path]()
+
+    def _health(self):
+        result = self.health.result
+        return result.http_status(), "OK" if result.success else (result.message or "Unknown error.")

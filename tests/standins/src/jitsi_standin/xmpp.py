@@ -1,27 +1,33 @@
-"""XMPP sessions of the stand-ins: c2s login + MUC presence, and the XEP-0114 component.
+"""XMPP sessions of the stand-ins: the bridge's MUC client and Jicofo's focus user.
 
-Every session reconnects by itself and reports whether it is registered, so a wrong password,
-a wrong component secret or an unreachable Prosody shows as an unhealthy service with a log
-line that says which, exactly what an operator sees with the real services.
+Both log in over c2s like the real services (there is no XEP-0114 component mode: jvb removed it in
+83195fcd1 and jicofo its component discovery in 47165bdc5), reconnect by themselves and log why a
+login or a MUC join failed, which is what an operator reads in the real logs.
 """
 
 import asyncio
 import logging
+import random
 import ssl
 import xml.etree.ElementTree as ET
 
 import slixmpp
+from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
+from .health import Result
+
 COLIBRI = "http://jitsi.org/protocol/colibri"
+HEALTHCHECK = "http://jitsi.org/protocol/healthcheck"
 MUC = "http://jabber.org/protocol/muc"
+PING = "urn:xmpp:ping"
 RETRY_SECONDS = 5
 log = logging.getLogger(__name__)
 
 
 def stats_element(stats):
-    """Colibri stats as the real bridge puts them in its brewery presence."""
+    """Colibri stats as the bridge puts them in its brewery presence (ColibriStatsExtension)."""
     element = ET.Element(f"{{{COLIBRI}}}stats")
     for name, value in stats.items():
         if isinstance(value, (dict, list)):
@@ -44,39 +50,53 @@ def parse_stats(element):
     return stats
 
 
-def _tls(client, verify):
-    if not verify:
-        client.ssl_context.check_hostname = False
-        client.ssl_context.verify_mode = ssl.CERT_NONE
+def _room_presence(client, room_jid, nickname, extra=None, join=True):
+    """Presence to a MUC occupant JID; the muc#x element marks a join."""
+    presence = client.make_presence(pto=f"{room_jid}/{nickname}")
+    if join:
+        presence.append(ET.Element(f"{{{MUC}}}x"))
+    if extra is not None:
+        presence.append(extra)
+    return presence
 
 
-class _Reconnecting:
-    """Mixin: reconnect after RETRY_SECONDS and report registration changes."""
+class _Session(slixmpp.ClientXMPP):
+    """c2s login that reconnects after RETRY_SECONDS and says why it failed."""
 
-    def _setup(self, label, address, on_state):
+    def __init__(self, login, label):
+        super().__init__(login.jid, login.password)
+        self.login = login
         self.label = label
-        self.address_to_use = address
-        self.on_state = on_state
         self.stopping = False
+        self.in_session = False
+        if not login.verify_certificate:
+            self.ssl_context.check_hostname = False
+            self.ssl_context.verify_mode = ssl.CERT_NONE
         self.add_event_handler("connection_failed", self._failed)
         self.add_event_handler("disconnected", self._lost)
         self.add_event_handler("stream_error", self._stream_error)
+        self.add_event_handler("failed_auth", self._failed_auth)
+        self.add_event_handler("session_start", self._session_start)
 
     def start(self):
-        log.info("%s: connecting to %s:%s", self.label, *self.address_to_use)
+        log.info("%s: connecting to %s:%s", self.label, self.login.hostname, self.login.port)
         self._connect()
+
+    def _connect(self):
+        self.connect(address=(self.login.hostname, self.login.port))
 
     def _retry(self):
         if not self.stopping:
             self.loop.call_later(RETRY_SECONDS, self._connect)
 
     def _failed(self, error):
-        log.error("%s: cannot reach Prosody at %s:%s (%s); retrying", self.label, *self.address_to_use, error)
-        self.on_state(False)
+        log.error("%s: cannot reach Prosody at %s:%s (%s); retrying", self.label, self.login.hostname,
+                  self.login.port, error)
         self._retry()
 
     def _lost(self, _event):
-        self.on_state(False)
+        self.in_session = False
+        self.on_offline()
         if not self.stopping:
             log.warning("%s: disconnected; reconnecting", self.label)
             self._retry()
@@ -84,180 +104,222 @@ class _Reconnecting:
     def _stream_error(self, error):
         log.error("%s: Prosody closed the stream: %s %s", self.label, error["condition"], error["text"])
 
+    def _failed_auth(self, _stanza):
+        log.error("%s: authentication failed for %s: check the password in the config", self.label,
+                  self.login.jid)
+        self.disconnect()
+
+    def _session_start(self, _event):
+        log.info("%s: logged in as %s", self.label, self.login.jid)
+        self.in_session = True
+        self.send_presence()
+        self.on_online()
+
+    def on_online(self):
+        """Logged in."""
+
+    def on_offline(self):
+        """The session is gone."""
+
     async def stop(self):
         self.stopping = True
         self.disconnect()
         await asyncio.sleep(0.2)
 
 
-class MucMember(_Reconnecting, slixmpp.ClientXMPP):
-    """c2s login, then presence in each MUC (the brewery) with colibri stats."""
+class MucMember(_Session):
+    """One of the bridge's xmpp-client configs: c2s login, then presence with colibri stats in each
+    MUC (the brewery), published every presence-interval (jvb stats/MucPublisher.kt), and answers
+    to Jicofo's health-check IQs (Videobridge.java healthCheckIqReceived)."""
 
-    def __init__(self, login, label, get_stats, on_state):
-        slixmpp.ClientXMPP.__init__(self, login.jid, login.password)
-        self.login = login
-        self.get_stats = get_stats
-        self._setup(label, (login.hostname, login.port), on_state)
-        _tls(self, login.verify_certificate)
-        self.add_event_handler("session_start", self._session_start)
-        self.add_event_handler("failed_auth", self._failed_auth)
-        self.add_event_handler("presence_error", self._presence_error)
+    def __init__(self, login, state):
+        super().__init__(login, f"xmpp-client {login.name} ({login.jid})")
+        self.state = state
+        self.joined = set()
+        self.stats_broken = False
         self.add_event_handler("presence", self._presence)
-        self.last_sent = None
-        self.in_session = False
-        self.add_event_handler("disconnected", self._left)
+        self.add_event_handler("presence_error", self._presence_error)
+        self.register_handler(Callback(
+            "health check", MatchXPath(f"{{{self.default_ns}}}iq/{{{HEALTHCHECK}}}healthcheck"), self._health_iq))
 
-    def _connect(self):
-        self.connect(address=self.address_to_use)
+    def _stats(self):
+        if self.stats_broken:
+            return None
+        try:
+            return stats_element(self.state.presence_stats())
+        except ValueError as exc:
+            # Upstream the publishing task dies on this exception: the bridge stays in the
+            # brewery without stats, so Jicofo never counts it.
+            log.error("SEVERE: %s: cannot publish statistics: %s", self.label, exc)
+            self.stats_broken = True
+            return None
 
-    def _left(self, _event):
-        self.in_session = False
+    def on_online(self):
+        self.publish()
 
-    def _failed_auth(self, _stanza):
-        log.error("%s: authentication failed for %s: check the password in the config", self.label, self.login.jid)
-        self.on_state(False)
-        self.disconnect()
+    def on_offline(self):
+        self.joined.clear()
+        self.state.set_registered(self.login.name, False)
 
-    def _session_start(self, _event):
-        log.info("%s: logged in as %s", self.label, self.login.jid)
-        self.send_presence()
-        self.in_session = True
-        self.announce(force=True)
-
-    def announce(self, force=False):
-        """(Re)send presence to every MUC when the stats changed."""
+    def publish(self):
         if not self.in_session:
             return
-        stats = self.get_stats()
-        if not force and stats == self.last_sent:
-            return
-        self.last_sent = stats
+        stats = self._stats()
         for room in self.login.muc_jids:
-            presence = self.make_presence(pto=f"{room}/{self.login.muc_nickname}")
-            presence.append(ET.Element(f"{{{MUC}}}x"))
-            presence.append(stats_element(stats))
-            presence.send()
+            _room_presence(self, room, self.login.muc_nickname, stats, join=room not in self.joined).send()
 
     def _presence(self, presence):
-        # Our own presence reflected by the MUC (status 110) means we are in the brewery.
-        if presence["from"].bare in self.login.muc_jids and presence["from"].resource == self.login.muc_nickname \
-                and presence["type"] != "error" and presence["type"] != "unavailable":
-            self.on_state(True)
+        # Our own presence reflected by the MUC means we are in it.
+        sender = presence["from"]
+        if sender.bare in self.login.muc_jids and sender.resource == self.login.muc_nickname \
+                and presence["type"] not in ("error", "unavailable"):
+            if sender.bare not in self.joined:
+                log.info("%s: joined %s as %s", self.label, sender.bare, self.login.muc_nickname)
+            self.joined.add(sender.bare)
+            self.state.set_registered(self.login.name, self.joined >= set(self.login.muc_jids))
 
     def _presence_error(self, presence):
         log.error("%s: could not join %s: %s", self.label, presence["from"].bare, presence["error"]["condition"])
-        self.on_state(False)
+        self.joined.discard(presence["from"].bare)
+        self.state.set_registered(self.login.name, False)
 
-
-class BridgeComponent(_Reconnecting, slixmpp.ComponentXMPP):
-    """XEP-0114 component; answers colibri stats queries from Jicofo."""
-
-    def __init__(self, component, get_stats, on_state):
-        slixmpp.ComponentXMPP.__init__(self, component.jid, component.secret, component.host, component.port)
-        self.get_stats = get_stats
-        self._setup(f"component {component.jid}", (component.host, component.port), on_state)
-        self.add_event_handler("session_start", self._session_start)
-        self.register_handler(Callback(
-            "colibri stats", MatchXPath(f"{{{self.default_ns}}}iq/{{{COLIBRI}}}stats"), self._stats_query))
-
-    def _connect(self):
-        self.connect(host=self.address_to_use[0], port=self.address_to_use[1])
-
-    def _session_start(self, _event):
-        log.info("%s: handshake accepted", self.label)
-        self.on_state(True)
-
-    def _stream_error(self, error):
-        super()._stream_error(error)
-        if error["condition"] == "not-authorized":
-            log.error("%s: handshake refused: check JVB_SECRET", self.label)
-
-    def _stats_query(self, iq):
+    def _health_iq(self, iq):
         if iq["type"] != "get":
             return
-        reply = iq.reply()
-        reply.clear()
-        reply.xml.append(stats_element(self.get_stats()))
+        result = self.state.health_result
+        reply = iq.reply(clear=True)
+        if not result.success:
+            reply["error"]["type"] = "cancel"
+            reply["error"]["condition"] = "internal-server-error"
+            reply["error"]["text"] = result.message or ""
         reply.send()
 
-    def announce(self, force=False):
-        """Components are polled by Jicofo; nothing to push."""
 
-
-class Focus(_Reconnecting, slixmpp.ClientXMPP):
-    """Jicofo's focus user: watches the brewery and discovers component bridges."""
+class Focus(_Session):
+    """Jicofo's focus user: watches the brewery (BridgeMucDetector/BaseBrewery), health-checks each
+    bridge (JvbDoctor), and runs JicofoHealthChecker's XMPP part."""
 
     def __init__(self, config, state):
-        slixmpp.ClientXMPP.__init__(self, config.login.jid, config.login.password)
+        super().__init__(config.login, f"focus {config.login.jid}")
         self.config = config
         self.state = state
-        self._setup(f"focus {config.login.jid}", (config.login.hostname, config.login.port), self._set_connected)
-        _tls(self, config.login.verify_certificate)
-        self.register_plugin("xep_0030")
-        self.add_event_handler("session_start", self._session_start)
-        self.add_event_handler("failed_auth", self._failed_auth)
+        self.checks = {}  # bridge occupant JID -> asyncio task
+        self.rooms = {}  # health-check room JID -> future of the join
         self.add_event_handler("presence", self._presence)
-        self.components = set()
 
-    def _connect(self):
-        self.connect(address=self.address_to_use)
+    def on_online(self):
+        if self.config.brewery:
+            log.info("%s: watching %s", self.label, self.config.brewery)
+            _room_presence(self, self.config.brewery, self.config.login.username).send()
+        else:
+            log.error("No bridge detector configured.")
+        self.state.connected = True
 
-    def _set_connected(self, value):
-        self.state.connected = value
-        if not value:
-            self.state.bridges.clear()
-
-    def _failed_auth(self, _stanza):
-        log.error("%s: authentication failed: check the focus password in jicofo.conf", self.label)
-        self._set_connected(False)
-        self.disconnect()
-
-    def _session_start(self, _event):
-        log.info("%s: logged in; watching %s", self.label, self.config.brewery)
-        self.send_presence()
-        presence = self.make_presence(pto=f"{self.config.brewery}/focus")
-        presence.append(ET.Element(f"{{{MUC}}}x"))
-        presence.send()
-        self._set_connected(True)
+    def on_offline(self):
+        self.state.connected = False
+        for jid in list(self.state.bridges):
+            self._bridge_gone(jid)
 
     def _presence(self, presence):
         sender = presence["from"]
-        if sender.bare != self.config.brewery or sender.resource == "focus":
+        if sender.bare in self.rooms:
+            self._health_room_presence(presence)
             return
-        if presence["type"] == "unavailable":
-            log.info("bridge %s left the brewery", sender.resource)
-            self.state.remove_bridge(str(sender))
+        if sender.bare != self.config.brewery or sender.resource == self.config.login.username:
+            return
+        jid = str(sender)
+        if presence["type"] in ("unavailable", "error"):
+            if jid in self.state.bridges:
+                log.info("bridge %s left the brewery", sender.resource)
+            self._bridge_gone(jid)
             return
         element = presence.xml.find(f"{{{COLIBRI}}}stats")
-        stats = parse_stats(element) if element is not None else {}
-        if str(sender) not in self.state.bridges:
-            log.info("bridge %s joined the brewery (region %s)", sender.resource, stats.get("region", "?"))
-        self.state.update_bridge(str(sender), stats)
+        if element is None:
+            return  # BaseBrewery: a member without colibri stats is not a bridge (yet)
+        stats = parse_stats(element)
+        if self.state.update_bridge(jid, stats):
+            log.info("Added new videobridge: %s (region %s, version %s)", jid, stats.get("region"),
+                     stats.get("version"))
+            if self.config.bridge_checks_enabled:
+                self.checks[jid] = asyncio.ensure_future(self._check_bridge(jid))
 
-    async def poll_components(self):
-        """Bridges registered as components: every subdomain component that answers colibri stats."""
-        if not self.state.connected:
-            return
+    def _bridge_gone(self, jid):
+        self.state.remove_bridge(jid)
+        task = self.checks.pop(jid, None)
+        if task:
+            task.cancel()
+
+    async def _check_bridge(self, jid):
+        """JvbDoctor: every interval (the first after one interval), one retry after a timeout."""
+        while True:
+            await asyncio.sleep(self.config.bridge_check_interval)
+            bridge = self.state.bridges.get(jid)
+            if bridge is None or not self.in_session:
+                continue
+            if self.config.bridge_checks_use_presence:
+                outcome = bridge.presence_health(self.config.bridge_presence_timeout)
+            else:
+                outcome = await self._health_iq(jid)
+                if outcome == "timed out" and self.config.bridge_check_retry_delay > 0:
+                    log.warning("%s health-check timed out, but will give it another try", jid)
+                    await asyncio.sleep(self.config.bridge_check_retry_delay)
+                    outcome = await self._health_iq(jid)
+            if outcome != "passed":
+                log.warning("Health check %s for: %s", outcome, jid)
+            bridge.health_check(outcome)
+
+    async def _health_iq(self, jid):
+        iq = self.make_iq_get(ito=jid)
+        iq.append(ET.Element(f"{{{HEALTHCHECK}}}healthcheck"))
         try:
-            items = await self["xep_0030"].get_items(jid=self.config.xmpp_domain, timeout=5)
-        except (slixmpp.exceptions.IqError, slixmpp.exceptions.IqTimeout):
-            return
-        seen = set()
-        for jid, _node, _name in items["disco_items"]["items"]:
-            iq = self.make_iq_get(ito=jid)
-            iq.append(ET.Element(f"{{{COLIBRI}}}stats"))
+            await iq.send(timeout=self.config.reply_timeout)
+        except IqTimeout:
+            return "timed out"
+        except IqError as exc:
+            condition = exc.iq["error"]["condition"]
+            if condition in ("internal-server-error", "service-unavailable"):
+                log.warning("Health check failed for %s: %s %s", jid, condition, exc.iq["error"]["text"])
+                return "failed"
+            log.error("Unexpected error returned by the bridge %s: %s", jid, condition)
+            return "unexpected"
+        return "passed"
+
+    # JicofoHealthChecker.kt --------------------------------------------------------------------
+    async def health_check(self):
+        result = self.state.no_bridge_result()
+        if result:
+            return result
+        room = f"{self.config.health_room_prefix}-{random.getrandbits(63)}@{self.config.conference_muc}"
+        joined = asyncio.get_running_loop().create_future()
+        self.rooms[room] = joined
+        try:
+            _room_presence(self, room, self.config.login.username).send()
             try:
-                reply = await iq.send(timeout=3)
-            except (slixmpp.exceptions.IqError, slixmpp.exceptions.IqTimeout):
-                continue
-            element = reply.xml.find(f"{{{COLIBRI}}}stats")
-            if element is None:
-                continue
-            seen.add(jid)
-            if jid not in self.components:
-                log.info("component bridge %s is up", jid)
-            self.state.update_bridge(jid, parse_stats(element))
-        for gone in self.components - seen:
-            log.info("component bridge %s is gone", gone)
-            self.state.remove_bridge(gone)
-        self.components = seen
+                error = await asyncio.wait_for(joined, self.config.reply_timeout)
+            except asyncio.TimeoutError:
+                return Result(False, False, "Test conference failed to start due to timeout.")
+            if error:
+                log.error("health check room %s refused: %s", room, error)
+                return Result(False, True, "Test conference failed to start.")
+        finally:
+            self.rooms.pop(room, None)
+            self.make_presence(pto=f"{room}/{self.config.login.username}", ptype="unavailable").send()
+        # Any answer to the ping counts (the real check waits for a stanza with the ping's id).
+        ping = self.make_iq_get(ito=self.config.xmpp_domain)
+        ping.append(ET.Element(f"{{{PING}}}ping"))
+        try:
+            await ping.send(timeout=5)
+        except IqError:
+            pass
+        except IqTimeout:
+            return Result(False, False, "XMPP ping failed: did not receive xmpp ping response for client")
+        return Result()
+
+    def _health_room_presence(self, presence):
+        joined = self.rooms.get(presence["from"].bare)
+        if joined is None or joined.done() or presence["from"].resource != self.config.login.username:
+            return
+        if presence["type"] == "error":
+            joined.set_result(presence["error"]["condition"] or "error")
+        elif presence["type"] != "unavailable":
+            joined.set_result(None)
