@@ -47,6 +47,25 @@ VERSION_FORMATS = {
 }
 _HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+:\d{1,5}$")
 
+# Every host variable the plan reads (this module and jitsi_overlay): the inventory is read
+# once into plain dicts (`snapshot`), since each `hostvars[host]` builds that host's variables
+# anew, and a plan that reads it per host and per check costs O(hosts^2).
+SNAPSHOT_KEYS = (
+    "ansible_host", "jitsi_signal_address", "jitsi_shard_region", "jitsi_bridge_pool_size", "jitsi_bridge_slot",
+    "jitsi_bridge_region", "jitsi_overlay_index", "jitsi_overlay_region",
+    "jitsi_videobridge_public_address", "jitsi_videobridge_private_address", "jitsi_videobridge_stun_servers",
+    *VERSION_FORMATS, *RETIRED,
+)
+
+
+def snapshot(groups, hostvars, keys=SNAPSHOT_KEYS):
+    """{host: {key: value}} of every host of the inventory, for the keys the plan reads."""
+    found = {}
+    for host in groups.get("all", []):
+        hv = hostvars[host]
+        found[host] = {key: hv[key] for key in keys if key in hv}
+    return found
+
 
 def bridge_slot(hostname, explicit=None):
     """Slot of a bridge: the explicit value, else the trailing number of the first DNS label.
@@ -310,10 +329,9 @@ def bridge_address_errors(groups, hostvars):
     return [e for e in errors if e]
 
 
-def host_shard(host, groups):
-    """Name of the shard a host belongs to ('' for hosts outside every shard)."""
-    shards = _membership(groups).get(host, [])
-    return shards[0][len(SHARD_PREFIX):] if shards else ""
+def host_shards(groups):
+    """{host: shard name} for every host of a shard group (computed once per run)."""
+    return {host: shards[0][len(SHARD_PREFIX):] for host, shards in _membership(groups).items()}
 
 
 def _jid(name, domain):
@@ -356,16 +374,14 @@ def prosody_accounts(pool, focus_password, domain):
     return accounts + [{"user": s["username"], "host": f"auth.{domain}", "password": s["secret"]} for s in pool]
 
 
+# The shard table, checks and snapshot are composed by jitsi_plan.cluster_plan (once per run);
+# these are what the roles compute per host.
 class FilterModule:
     def filters(self):
         return {
-            "jitsi_bridge_slot": bridge_slot,
             "jitsi_derive_secret": derive_secret,
-            "jitsi_shard_table": shard_table,
-            "jitsi_inventory_errors": inventory_errors,
             "jitsi_bridge_pool": bridge_pool,
             "jitsi_bridge_credentials": bridge_credentials,
             "jitsi_prosody_accounts": prosody_accounts,
-            "jitsi_host_shard": host_shard,
             "jitsi_valid_media_addresses": valid_media_addresses,
         }

@@ -184,13 +184,11 @@ def mtu(underlay_mtu, underlay_version=4, overlay_version=4):
     return {"wg": wg, "vx": wg - VXLAN_OVERHEAD[int(overlay_version)]}
 
 
+# Members, checks, addresses and regions are composed by jitsi_plan.cluster_plan (once per
+# run); these are what each member computes for itself.
 class FilterModule:
     def filters(self):
         return {
-            "jitsi_overlay_members": members,
-            "jitsi_overlay_errors": overlay_errors,
-            "jitsi_overlay_addresses": addresses,
-            "jitsi_overlay_regions": regions,
             "jitsi_overlay_peers": peers,
             "jitsi_overlay_fdb": fdb,
             "jitsi_overlay_mtu": mtu,

@@ -93,7 +93,7 @@ def jvb_problems(tree, public_address):
     return problems
 
 
-def jicofo_problems(tree, domain, health_ports):
+def jicofo_problems(tree, domain, health_port):
     """What is wrong with the behaviour-bearing settings of a parsed jicofo.conf."""
     expected = {
         "jicofo.health.enabled": True,
@@ -106,8 +106,8 @@ def jicofo_problems(tree, domain, health_ports):
     if not isinstance(trusted, list):
         problems.append(f"jicofo.xmpp.trusted-domains is {trusted!r}, not a list")
     rest_port = hocon.get(tree, "jicofo.rest.port")
-    problems += [f"jicofo.rest.port is {rest_port!r} but HAProxy health-checks port {port} (jitsi_haproxy_health_port)"
-                 for port in sorted({int(p) for p in health_ports}) if rest_port != port]
+    if rest_port != int(health_port):
+        problems.append(f"jicofo.rest.port is {rest_port!r} but HAProxy health-checks port {health_port} (jitsi_jicofo_rest_port)")
     return problems
 
 
@@ -239,7 +239,7 @@ def test_behaviour_bearing_settings_are_pinned(rendered, case):
         if name == "jvb.conf":
             found = jvb_problems(tree, entry["public_address"])
         else:
-            found = jicofo_problems(tree, entry["domain"], entry["haproxy_health_ports"])
+            found = jicofo_problems(tree, entry["domain"], entry["jicofo_rest_port"])
         problems += [f"{case}: {host}: {name}: {problem}" for problem in found]
     assert not problems, "\n".join(problems)
 
@@ -265,6 +265,6 @@ def test_pins_name_what_is_wrong():
                      "videobridge.ice.tcp is set", "require-valid-address", "203.0.113.10"):
         assert expected in problems
     jicofo = hocon.loads('jicofo { rest.port = 8889\n xmpp.client.client-proxy = "focus.other.test" }')
-    problems = "\n".join(jicofo_problems(jicofo, "meet.test", [8888]))
+    problems = "\n".join(jicofo_problems(jicofo, "meet.test", 8888))
     for expected in ("jicofo.health.enabled", "jicofo.octo.enabled", "focus.meet.test", "trusted-domains", "port 8888"):
         assert expected in problems

@@ -99,10 +99,27 @@ def test_accounts_focus_and_every_slot():
     assert [a["user"] for a in inv.prosody_accounts(pool, "f", "meet.test")] == ["focus", "jvb-01", "jvb-02"]
 
 
-def test_host_shard():
+def test_host_shards():
     groups, _ = _inventory()
-    assert inv.host_shard("b-jvb1", groups) == "b"
-    assert inv.host_shard("lb1", groups) == ""
+    shards = inv.host_shards(groups)
+    assert shards["b-jvb1"] == "b" and shards["a-signal"] == "a"
+    assert "lb1" not in shards
+
+
+def test_snapshot_reads_each_host_once_and_only_the_plan_keys():
+    class CountingHostvars(dict):
+        reads = 0
+
+        def __getitem__(self, host):
+            CountingHostvars.reads += 1
+            return dict.__getitem__(self, host)
+
+    groups, hostvars = _inventory()
+    groups["all"] = sorted(hostvars)
+    hostvars["a-signal"]["jitsi_secret_seed"] = "not read"
+    snap = inv.snapshot(groups, CountingHostvars(hostvars))
+    assert CountingHostvars.reads == len(groups["all"])
+    assert snap["a-signal"] == {"ansible_host": "10.0.0.1", "jitsi_shard_region": "eu", "jitsi_bridge_pool_size": 4}
 
 
 # One test per validation message: it names the culprit and says what to do.

@@ -1,0 +1,52 @@
+"""The cluster plan, computed once per run by roles/jitsi_validate (pure, unit-tested).
+
+One call reads the inventory once (jitsi_inventory.snapshot), runs every check of the shard
+model and the overlay, and builds the shard table and the overlay plan. Ansible then publishes
+the result to every host by reference: no host recomputes it, and the big structures are
+templated once instead of once per check.
+"""
+
+import importlib.util
+import pathlib
+
+
+def _sibling(name):
+    # Filter plugins are loaded by Ansible as separate modules; the plan composes two of them.
+    spec = importlib.util.spec_from_file_location(f"jitsi_plan_{name}", pathlib.Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+inventory = _sibling("jitsi_inventory")
+overlay = _sibling("jitsi_overlay")
+
+
+def cluster_plan(groups, hostvars, settings):
+    """{errors} when the inventory has problems, else {errors: [], shards, host_shards, overlay}.
+
+    settings: defaults ({pool_size, region}: role defaults are not in hostvars), seed_defined,
+    member_groups and cidrs ({variable name: block}) of the overlay.
+    """
+    snapshot = inventory.snapshot(groups, hostvars)
+    members = overlay.members(groups, settings["member_groups"])
+    errors = inventory.inventory_errors(groups, snapshot, settings["defaults"], settings["seed_defined"])
+    errors += overlay.overlay_errors(members, snapshot, settings["cidrs"])
+    if errors:
+        return {"errors": errors}
+    wg_cidr, vx_cidr = settings["cidrs"]["jitsi_overlay_wg_cidr"], settings["cidrs"]["jitsi_overlay_cidr"]
+    return {
+        "errors": [],
+        "shards": inventory.shard_table(groups, snapshot, settings["defaults"]),
+        "host_shards": inventory.host_shards(groups),
+        "overlay": {
+            "members": members,
+            "plan": overlay.addresses(members, snapshot, wg_cidr, vx_cidr),
+            "regions": overlay.regions(members, snapshot),
+        },
+    }
+
+
+class FilterModule:
+    def filters(self):
+        return {"jitsi_cluster_plan": cluster_plan}
