@@ -76,6 +76,18 @@ def test_response_names_shard_and_region():
     assert {"shard_a": "eu", "shard_b": "us"}[shard] == region
 
 
+def test_nginx_sees_the_client_address_not_the_front_door():
+    # front-haproxy1 is the client here; front-haproxy2 forwards (option forwardfor) and the
+    # shard's nginx trusts X-Forwarded-For from the HAProxy nodes only (real_ip).
+    client_address = host("front-haproxy1").check_output("hostname -I").split()[0]
+    proxy_address = host("front-haproxy2").check_output("hostname -I").split()[0]
+    room = f"realip-{time.time_ns()}"
+    (answer,) = _ask([room], FRONTS[1:])
+    signal = host({"shard_a": "front-a-signal", "shard_b": "front-b-signal"}[answer[0]])
+    lines = [line for line in signal.file("/var/log/nginx/access.log").content_string.splitlines() if room in line]
+    assert lines and all(line.startswith(client_address + " ") for line in lines), (client_address, proxy_address, lines)
+
+
 def test_stats_and_metrics_only_on_the_admin_address():
     node = host("front-haproxy1")
     assert node.socket("tcp://127.0.0.1:8404").is_listening

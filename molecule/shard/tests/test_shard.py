@@ -44,6 +44,15 @@ def test_every_bridge_healthy(bridge):
 def test_scaling_inside_the_pool_kept_prosody_running(scale_record):
     assert scale_record["before"] == scale_record["after"], scale_record
     assert int(scale_record["before"]) > 0
+    assert scale_record["scaled_to"]["operational_bridge_count"] == 3, scale_record
+
+
+def test_removed_bridge_finished_its_conference_and_stays_stopped(scale_record):
+    state = scale_record["removed_state"]
+    assert scale_record["remove_rc"] == 0, scale_record
+    assert state["opened"] == 1 and state["completed"] == 1 and state["interrupted"] == 0, state
+    unit = _host("shard-a-jvb3").service("jitsi-videobridge2")
+    assert not unit.is_running and not unit.is_enabled
 
 
 def test_bridge_outside_the_pool_refused_before_any_host_changed(ephemeral):
