@@ -85,3 +85,12 @@ def test_broken_release_stopped_at_the_first_shard_and_left_it_drained():
         "print(' '.join(u.urlopen(f'https://lab-haproxy{i % 2 + 1}/http-bind?room=new-{i}',context=c)"
         ".headers['x-jitsi-shard'] for i in range(40)))").split()
     assert set(shards) == {"shard_b"}, collections.Counter(shards)
+
+
+def test_a_failed_upgrade_leaves_packages_held_and_services_startable():
+    for name in ["lab-a-signal", "lab-a-jvb1", "lab-a-jvb2"]:
+        node = host(name)
+        held = node.check_output("apt-mark showhold").split()
+        want = ["jitsi-videobridge2"] if "jvb" in name else ["jicofo", "jitsi-meet-prosody", "jitsi-meet-web", "jitsi-meet-web-config"]
+        assert set(want) <= set(held), (name, held)
+        assert not node.file("/usr/sbin/policy-rc.d").exists, name
