@@ -4,7 +4,7 @@ Shards of 1 signal node + 19 bridges in two regions, 3 HAProxy nodes, the overla
 of a large deployment. Every host is `ansible_connection: local`, so nothing connects anywhere;
 validate.yml runs its checks and plans on the controller only.
 
-    python3 tests/bench/inventory.py 1000 out.yml
+    python3 tests/bench/inventory.py 1000 out.yml     # prints the number of hosts written
 """
 
 import sys
@@ -15,7 +15,7 @@ BRIDGES_PER_SHARD = 19
 
 
 def inventory(hosts):
-    shards = max(1, (hosts - 3) // (BRIDGES_PER_SHARD + 1))
+    shards = max(1, round((hosts - 3) / (BRIDGES_PER_SHARD + 1)))
     children = {"haproxy": {"hosts": {f"lb{i}.bench.test": {} for i in range(1, 4)}},
                 "signal": {"hosts": {}}, "jvb": {"hosts": {}}, "shards": {"children": {}}}
     for s in range(shards):
@@ -37,9 +37,13 @@ def inventory(hosts):
 
 
 def main():
+    """Write the inventory; print how many hosts it has."""
     hosts, path = int(sys.argv[1]), sys.argv[2]
+    data = inventory(hosts)
     with open(path, "w", encoding="utf-8") as handle:
-        yaml.safe_dump(inventory(hosts), handle, sort_keys=False)
+        yaml.safe_dump(data, handle, sort_keys=False)
+    children = data["all"]["children"]
+    print(sum(len(children[group]["hosts"]) for group in ("haproxy", "signal", "jvb")))
 
 
 if __name__ == "__main__":
