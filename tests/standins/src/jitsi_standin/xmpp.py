@@ -69,6 +69,7 @@ class _Session(slixmpp.ClientXMPP):
         self.label = label
         self.stopping = False
         self.in_session = False
+        self._pending_retry = None
         if not login.verify_certificate:
             self.ssl_context.check_hostname = False
             self.ssl_context.verify_mode = ssl.CERT_NONE
@@ -86,13 +87,21 @@ class _Session(slixmpp.ClientXMPP):
         self.connect(address=(self.login.hostname, self.login.port))
 
     def _retry(self):
-        if not self.stopping:
-            self.loop.call_later(RETRY_SECONDS, self._connect)
+        # One pending reconnect at a time: two would log in twice, and the MUC then routes
+        # Jicofo's health-check IQs to whichever session it picks (as a real client would not).
+        if self.stopping or self._pending_retry is not None:
+            return
+
+        def again():
+            self._pending_retry = None
+            self._connect()
+
+        self._pending_retry = self.loop.call_later(RETRY_SECONDS, again)
 
     def _failed(self, error):
+        # slixmpp retries a failed connection attempt by itself: no second attempt from here.
         log.error("%s: cannot reach Prosody at %s:%s (%s); retrying", self.label, self.login.hostname,
                   self.login.port, error)
-        self._retry()
 
     def _lost(self, _event):
         self.in_session = False
