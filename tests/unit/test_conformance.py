@@ -29,8 +29,7 @@ ROLES = {"jitsi_videobridge", "jitsi_jicofo"}
 SEEDS = {"JITSI_SHARDS_LAB_SEED": "conformance-lab-seed", "JITSI_SHARDS_TEST_SEED": "conformance-test-seed"}
 # Inventory path and extra arguments of each inventory the project ships.
 INVENTORIES = {
-    # The directory also holds an extra-vars file (jitsi-upstream.yml), no inventory.
-    "inventories/lab": ("inventories/lab/hosts.yml", []),
+    "inventories/lab": ("inventories/lab", []),
     # The seed lives in a vault the repository does not have.
     "inventories/example": ("inventories/example", ["-e", "vault_jitsi_secret_seed=example-only"]),
 }
