@@ -8,14 +8,19 @@ templated once instead of once per check.
 
 import importlib.util
 import pathlib
+import sys
 
 
 def _sibling(name):
     # Filter plugins are loaded by Ansible as separate modules; the plan composes two of them.
-    spec = importlib.util.spec_from_file_location(f"jitsi_plan_{name}", pathlib.Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    # Loaded once per process under a fixed name, however often Ansible loads this plugin.
+    key = f"jitsi_shards_filter_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, pathlib.Path(__file__).with_name(f"{name}.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
 
 
 inventory = _sibling("jitsi_inventory")
