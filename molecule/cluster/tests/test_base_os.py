@@ -1,4 +1,4 @@
-"""The base OS (roles/common) on every lab host: tuning in effect, not only written down.
+"""The base OS (roles/common) on one lab host of each kind: tuning in effect, not only written down.
 
 Runs in the cluster scenario: site.yml applies the role to all 8 hosts there, so a scenario of
 its own would only converge the same role again on two more containers.
