@@ -4,40 +4,28 @@ Pure functions: plain dicts in, plain lists out. Ansible's hostvars mapping work
 the `hostvars` argument because only the few keys needed are read.
 """
 
-import ipaddress
-
 try:
     from ansible.errors import AnsibleFilterError
 except ImportError:  # unit tests run without Ansible
     AnsibleFilterError = ValueError
 
 
-def _is_ip(value):
-    try:
-        ipaddress.ip_address(str(value))
-    except ValueError:
-        return False
-    return True
-
-
 def host_address(host, hostvars):
-    """The address other cluster hosts use for `host`.
+    """The address other cluster hosts use for `host`, computed one way everywhere.
 
-    `common_address` wins, then `ansible_host` when it is an IP, then the default IPv4
-    address from the host's facts (cached facts are enough).
+    `jitsi_host_address` (the one address setting per host, roles/jitsi) wins, then the
+    default IPv4 address from the host's facts (cached facts are enough).
     """
     hv = hostvars[host]
-    if hv.get("common_address"):
-        return str(hv["common_address"])
-    if _is_ip(hv.get("ansible_host", "")):
-        return str(hv["ansible_host"])
+    if hv.get("jitsi_host_address"):
+        return str(hv["jitsi_host_address"])
     facts = hv.get("ansible_facts") or {}
     address = (facts.get("default_ipv4") or {}).get("address")
     if address:
         return address
     raise AnsibleFilterError(
-        f"host {host}: no address for /etc/hosts. Set common_address or ansible_host "
-        f"to an IP address for {host}, or gather its facts in the same run."
+        f"host {host}: no address for /etc/hosts. Set jitsi_host_address for {host} "
+        f"(host var), or gather its facts in the same run."
     )
 
 

@@ -60,19 +60,22 @@ def admits(address, cidrs):
 
 def _addresses(host, hostvars):
     hv = hostvars.get(host, {})
-    found = [hv["jitsi_overlay_underlay"]] if hv.get("jitsi_overlay_underlay") else []
+    # Published by roles/jitsi_overlay in this run; for hosts outside the play (--limit), the
+    # inventory's own setting is the same value.
+    underlay = hv.get("jitsi_overlay_underlay") or hv.get("jitsi_host_address")
+    found = [underlay] if underlay else []
     found += list(hv.get("jitsi_firewall_extra_addresses") or [])
     if not found:
         raise AnsibleFilterError(
             f"host {host}: no address known to admit it by (jitsi_overlay_underlay is unset): run the "
-            f"firewall play on all hosts at once (no --limit) or set jitsi_overlay_underlay_address for {host}")
+            f"firewall play on all hosts at once (no --limit) or set jitsi_host_address for {host}")
     for value in found:
         try:
             _network(value)
         except ValueError:
             raise AnsibleFilterError(
                 f"host {host}: {value!r} is not an IP address; the firewall admits hosts by address: set "
-                f"jitsi_overlay_underlay_address / jitsi_firewall_extra_addresses of {host} to addresses") from None
+                f"jitsi_host_address / jitsi_firewall_extra_addresses of {host} to addresses") from None
     return found
 
 

@@ -34,6 +34,9 @@ RETIRED = {
     "jitsi_videobridge_tcp_port": "ICE/TCP was removed from jitsi-videobridge in 2024",
     "jitsi_videobridge_component_port": "component (XEP-0114) bridges were removed upstream in 2020",
     "jitsi_prosody_component_port": "component (XEP-0114) bridges were removed upstream in 2020",
+    # Two address settings of earlier releases could disagree; one replaces both.
+    "common_address": "renamed: set jitsi_host_address, the one address setting per host",
+    "jitsi_overlay_underlay_address": "renamed: set jitsi_host_address, the one address setting per host",
 }
 
 # Version strings as Jitsi's repository has them, per package (empty = the newest).
@@ -240,6 +243,7 @@ def inventory_errors(groups, hostvars, defaults, seed_defined):
         size_errors = _pool_size_errors(shard)
         errors += size_errors or _bridge_errors(shard)
     errors += retired_errors(hostvars) + version_errors(groups, hostvars) + bridge_address_errors(groups, hostvars)
+    errors += host_address_errors(hostvars)
     return errors
 
 
@@ -306,6 +310,13 @@ def _address_error(host, name, value, public):
                 f"the bridge's health check rejects it. Set the public address of the host's 1:1 NAT, or unset it and "
                 f"use jitsi_videobridge_stun_servers.")
     return None
+
+
+def host_address_errors(hostvars):
+    """jitsi_host_address, where set, is an IP address (hosts, WireGuard and the firewall use it as one)."""
+    errors = [_address_error(host, "jitsi_host_address", hv["jitsi_host_address"], False)
+              for host, hv in sorted(hostvars.items()) if hv.get("jitsi_host_address")]
+    return [e for e in errors if e]
 
 
 def bridge_address_errors(groups, hostvars):

@@ -8,15 +8,15 @@ def _facts(ip):
     return {"ansible_facts": {"default_ipv4": {"address": ip}}}
 
 
-def test_address_precedence():
+def test_one_setting_then_the_default_route():
+    # ansible_host is how the controller connects (it may be a public or jump address), not
+    # where the cluster's hosts reach each other: only jitsi_host_address overrides the facts.
     hostvars = {
-        "a": {"common_address": "10.0.0.9", "ansible_host": "10.0.0.1", **_facts("10.0.0.2")},
-        "b": {"ansible_host": "10.0.0.3", **_facts("10.0.0.4")},
-        "c": {"ansible_host": "c.example.org", **_facts("10.0.0.5")},
+        "a": {"jitsi_host_address": "10.0.0.9", "ansible_host": "10.0.0.1", **_facts("10.0.0.2")},
+        "b": {"ansible_host": "203.0.113.3", **_facts("10.0.0.4")},
     }
     assert hosts_entries.host_address("a", hostvars) == "10.0.0.9"
-    assert hosts_entries.host_address("b", hostvars) == "10.0.0.3"
-    assert hosts_entries.host_address("c", hostvars) == "10.0.0.5"
+    assert hosts_entries.host_address("b", hostvars) == "10.0.0.4"
 
 
 def test_entries_sorted_unique_with_short_names():
@@ -35,5 +35,5 @@ def test_entries_sorted_unique_with_short_names():
 
 
 def test_missing_address_names_host_and_fix():
-    with pytest.raises(hosts_entries.AnsibleFilterError, match=r"host lb1: .*common_address or ansible_host"):
+    with pytest.raises(hosts_entries.AnsibleFilterError, match=r"host lb1: .*Set jitsi_host_address for lb1"):
         hosts_entries.host_address("lb1", {"lb1": {"ansible_host": "lb1.example.org"}})

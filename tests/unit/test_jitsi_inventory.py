@@ -201,6 +201,8 @@ def test_ambiguous_slot():
     ("jitsi_bridge_mode", "component (XEP-0114) bridges were removed upstream in 2020"),
     ("jitsi_videobridge_octo_enabled", "legacy Octo was removed from jitsi-videobridge in 2022"),
     ("jitsi_videobridge_tcp_enabled", "ICE/TCP was removed from jitsi-videobridge in 2024"),
+    ("common_address", "renamed: set jitsi_host_address, the one address setting per host"),
+    ("jitsi_overlay_underlay_address", "renamed: set jitsi_host_address, the one address setting per host"),
 ])
 def test_retired_settings_are_refused(name, why):
     groups, hostvars = _inventory()
@@ -285,3 +287,12 @@ def test_5000_hosts_quickly():
     elapsed = time.perf_counter() - start
     assert sum(len(s["bridges"]) for s in table.values()) == 4750
     assert elapsed < 2.0
+
+
+def test_host_address_must_be_an_ip_address():
+    groups, hostvars = _inventory()
+    hostvars["a-jvb1"]["jitsi_host_address"] = "10.0.0.7"
+    assert _errors(groups, hostvars) == []
+    hostvars["b-signal"]["jitsi_host_address"] = "b-signal.example.org"
+    (msg,) = _errors(groups, hostvars)
+    assert msg.startswith("host b-signal: jitsi_host_address is 'b-signal.example.org', which is not an IP address")
