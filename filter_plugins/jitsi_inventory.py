@@ -37,6 +37,7 @@ RETIRED = {
     # Two address settings of earlier releases could disagree; one replaces both.
     "common_address": "renamed: set jitsi_host_address, the one address setting per host",
     "jitsi_overlay_underlay_address": "renamed: set jitsi_host_address, the one address setting per host",
+    "common_apt_cache_valid_time": "renamed: set jitsi_apt_cache_valid_time (every role's apt calls read it)",
 }
 
 # Version strings as Jitsi's repository has them, per package (empty = the newest).

@@ -1,4 +1,8 @@
-"""Rooms stick to one shard through either HAProxy node; health, drain and undrain work."""
+"""Rooms stick to one shard through either HAProxy node; health, drain and undrain work.
+
+Runs on the lab cluster after its rolling upgrades and rollback (side_effect.yml): both shards
+serve again, so stickiness, failover and drain are tested on the production-shaped topology
+(firewall and overlay on), not on a separate, smaller one."""
 
 import collections
 import json
@@ -9,9 +13,9 @@ import time
 
 from testlib import host
 
-testinfra_hosts = ["ansible://front-haproxy1"]
+testinfra_hosts = ["ansible://lab-haproxy1"]
 ROOT = pathlib.Path(__file__).resolve().parents[3]
-FRONTS = ["front-haproxy1", "front-haproxy2"]
+FRONTS = ["lab-haproxy1", "lab-haproxy2"]
 
 # Runs inside a container: GET /http-bind?room=<room> through the given HAProxy nodes and
 # print the x-jitsi-shard each answered with.
@@ -37,13 +41,15 @@ print(json.dumps(out))
 
 
 def _ask(rooms, fronts=FRONTS):
-    client = host("front-haproxy1")
+    client = host("lab-haproxy1")
     out = client.check_output("python3 -c %s %s %s", CLIENT, json.dumps(rooms), json.dumps(fronts))
     return json.loads(out)
 
 
 def _playbook(name, *extra):
-    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(ROOT / "playbooks" / name), *extra]
+    # The whole inventory directory: molecule's generated file plus the linked lab inventory.
+    inventory = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
+    cmd = ["ansible-playbook", "-i", inventory, str(ROOT / "playbooks" / name), *extra]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
 
@@ -66,30 +72,30 @@ def test_room_name_is_normalised():
 
 
 def test_response_names_shard_and_region():
-    client = host("front-haproxy1")
+    client = host("lab-haproxy1")
     headers = client.check_output(
         "python3 -c %s",
         "import ssl,urllib.request;c=ssl._create_unverified_context();"
-        "r=urllib.request.urlopen('https://front-haproxy2/http-bind?room=hdr',context=c);"
+        "r=urllib.request.urlopen('https://lab-haproxy2/http-bind?room=hdr',context=c);"
         "print(r.headers['x-jitsi-shard'], r.headers['x-jitsi-region'])")
     shard, region = headers.split()
     assert {"shard_a": "eu", "shard_b": "us"}[shard] == region
 
 
 def test_nginx_sees_the_client_address_not_the_front_door():
-    # front-haproxy1 is the client here; front-haproxy2 forwards (option forwardfor) and the
+    # lab-haproxy1 is the client here; lab-haproxy2 forwards (option forwardfor) and the
     # shard's nginx trusts X-Forwarded-For from the HAProxy nodes only (real_ip).
-    client_address = host("front-haproxy1").check_output("hostname -I").split()[0]
-    proxy_address = host("front-haproxy2").check_output("hostname -I").split()[0]
+    client_address = host("lab-haproxy1").check_output("hostname -I").split()[0]
+    proxy_address = host("lab-haproxy2").check_output("hostname -I").split()[0]
     room = f"realip-{time.time_ns()}"
     (answer,) = _ask([room], FRONTS[1:])
-    signal = host({"shard_a": "front-a-signal", "shard_b": "front-b-signal"}[answer[0]])
+    signal = host({"shard_a": "lab-a-signal", "shard_b": "lab-b-signal"}[answer[0]])
     lines = [line for line in signal.file("/var/log/nginx/access.log").content_string.splitlines() if room in line]
     assert lines and all(line.startswith(client_address + " ") for line in lines), (client_address, proxy_address, lines)
 
 
 def test_stats_and_metrics_only_on_the_admin_address():
-    node = host("front-haproxy1")
+    node = host("lab-haproxy1")
     assert node.socket("tcp://127.0.0.1:8404").is_listening
     assert not node.socket("tcp://0.0.0.0:8404").is_listening
     metrics = node.check_output(
@@ -102,7 +108,7 @@ def test_stats_and_metrics_only_on_the_admin_address():
 
 
 def test_new_rooms_leave_a_shard_whose_jicofo_stops_within_the_check_interval():
-    signal = host("front-a-signal")
+    signal = host("lab-a-signal")
     signal.run("systemctl stop jicofo")
     try:
         time.sleep(6)  # inter 2s, fall 2, plus slack
