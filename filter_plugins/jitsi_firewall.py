@@ -15,7 +15,7 @@ except ImportError:  # unit tests run without Ansible
     AnsibleFilterError = ValueError
 
 PORT_KEYS = (
-    "ssh", "http", "https", "haproxy_peers", "haproxy_stats", "nginx_https", "jicofo_rest",
+    "ssh", "http", "https", "haproxy_peers", "haproxy_stats", "nginx_https", "jicofo_rest", "shard_state",
     "xmpp_c2s", "jvb_udp", "jvb_rest", "wireguard", "vxlan",
 )
 CIDR_KEYS = ("admin_cidrs", "monitoring_cidrs")
@@ -61,14 +61,17 @@ def admits(address, cidrs):
 def _addresses(host, hostvars):
     hv = hostvars.get(host, {})
     # Published by roles/jitsi_overlay in this run; for hosts outside the play (--limit), the
-    # inventory's own setting is the same value.
-    underlay = hv.get("jitsi_overlay_underlay") or hv.get("jitsi_host_address")
+    # inventory's own setting is the same value; for a host that failed or is unreachable now,
+    # the address an earlier run cached (its rules stay as they were instead of failing all).
+    underlay = (hv.get("jitsi_overlay_underlay") or hv.get("jitsi_host_address") or hv.get("jitsi_overlay_last_underlay")
+                or (hv.get("ansible_facts") or {}).get("jitsi_overlay_last_underlay"))
     found = [underlay] if underlay else []
     found += list(hv.get("jitsi_firewall_extra_addresses") or [])
     if not found:
         raise AnsibleFilterError(
-            f"host {host}: no address known to admit it by (jitsi_overlay_underlay is unset): run the "
-            f"firewall play on all hosts at once (no --limit) or set jitsi_host_address for {host}")
+            f"host {host}: no address known to admit it by: it failed or was unreachable before the overlay "
+            f"role ran, and no earlier run recorded its address (or the run was limited with --limit). Fix "
+            f"{host} and re-run on all hosts, or set jitsi_host_address for {host}")
     for value in found:
         try:
             _network(value)
@@ -139,6 +142,9 @@ def firewall_rules(host, groups, shards, hostvars, ports, settings, overlay):
         rules += _rule(f"nginx HTTPS (web app, BOSH, websockets): {who}", "tcp", ports["nginx_https"], web)
         rules += _rule("Jicofo REST (health checks): the HAProxy nodes and monitoring networks", "tcp",
                        ports["jicofo_rest"], _of(haproxy, hostvars) + monitoring)
+        if haproxy:
+            rules += _rule("shard state (drain/ready) for the agent-check: the HAProxy nodes", "tcp",
+                           ports["shard_state"], _of(haproxy, hostvars))
         rules += _rule(f"XMPP c2s: bridges of shard {shard['name']}", "tcp", ports["xmpp_c2s"], bridge_sources)
     if shard and host in [b["host"] for b in shard["bridges"]]:
         rules += _rule("media (ICE UDP, clients and relays between bridges): anyone", "udp", ports["jvb_udp"])

@@ -18,6 +18,31 @@ def front_peers(hosts, hostvars):
     ]
 
 
+def haproxy_server_status(stat_csv, backend, server):
+    """First word of a server's status in HAProxy's `show stat` CSV ("" when it is not there).
+
+    HAProxy 2.6 prints e.g. "UP", "UP 1/2" (going down), "DOWN", "DRAIN (agent)", "MAINT",
+    "no check"; the first word is what the playbooks wait for.
+    """
+    lines = (stat_csv or "").splitlines()
+    if not lines or not lines[0].startswith("# "):
+        return ""
+    header = lines[0][2:].split(",")
+    try:
+        px, sv, st = header.index("pxname"), header.index("svname"), header.index("status")
+    except ValueError:
+        return ""
+    for line in lines[1:]:
+        fields = line.split(",")
+        if len(fields) > st and fields[px] == backend and fields[sv] == server:
+            return (fields[st].split() or [""])[0].upper()
+    return ""
+
+
 class FilterModule:
     def filters(self):
-        return {"jitsi_front_servers": front_servers, "jitsi_front_peers": front_peers}
+        return {
+            "jitsi_front_servers": front_servers,
+            "jitsi_front_peers": front_peers,
+            "jitsi_haproxy_server_status": haproxy_server_status,
+        }

@@ -1,8 +1,9 @@
 """The shard model, computed from the inventory: shards, bridge slots, pool credentials.
 
 Pure functions over plain mappings (`groups`, `hostvars`), unit-tested in
-tests/unit/test_jitsi_inventory.py. Role defaults are not part of hostvars, so the
-`jitsi` role passes them in as `defaults` ({pool_size, region}).
+tests/unit/test_jitsi_inventory.py. Role defaults are not part of hostvars, so
+roles/jitsi_validate passes them in as `defaults` ({pool_size, region}), read from
+roles/jitsi/defaults/main.yml.
 
 Bridges register the way current Jitsi has them register since 2020: a c2s login per pool
 slot on the auth domain, then presence in the brewery MUC (XEP-0114 component bridges were
@@ -21,6 +22,21 @@ except ImportError:  # unit tests run without Ansible
 
 SHARD_PREFIX = "shard_"
 _TRAILING_NUMBER = re.compile(r"(\d+)$")
+# Shard names and regions end up unquoted in HAProxy's config (server names, header values), in
+# response headers and in the bridges' and Jicofo's config: each must be a lowercase DNS label.
+DNS_LABEL = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+_DNS_LABEL = re.compile(DNS_LABEL[1:-1])  # used with fullmatch: `$` would let a trailing newline pass
+_DIGITS = re.compile(r"[0-9]+")
+# The groups that give a host its role; a host has exactly one of them.
+ROLE_GROUPS = ("signal", "jvb", "haproxy")
+# Each region variable, and where its value ends up (said in its validation message).
+REGION_KEYS = {
+    "jitsi_shard_region": "a shard's region goes unquoted into HAProxy's config, into the x-jitsi-region header "
+                          "and into Jicofo's and the bridges' config",
+    "jitsi_bridge_region": "a bridge's region goes into its jvb.conf, and Jicofo's region-based bridge selection compares it",
+    "jitsi_overlay_region": "overlay regions are matched against jitsi_shard_region and jitsi_overlay_region_links "
+                            "to pick each member's peers",
+}
 
 # Settings of earlier releases that upstream Jitsi no longer has: an inventory that still sets
 # one is refused, so nobody believes a dead knob does something.
@@ -111,10 +127,14 @@ def _membership(groups):
 
 
 def _pool_size(value):
-    """An int for a valid pool size (ints or digit strings), else the value as given."""
+    """An int for a valid pool size, else the value as given (reported by validation).
+
+    Digit strings count: `-e jitsi_bridge_pool_size=8` passes "8" as a string, and Ansible's own
+    argument specs convert it the same way. Booleans are ints to Python but no pool size.
+    """
     if isinstance(value, bool):
         return value
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+    if isinstance(value, int) or (isinstance(value, str) and _DIGITS.fullmatch(value)):
         return int(value)
     return value
 
@@ -175,7 +195,10 @@ def shard_table(groups, hostvars, defaults):
 def _pool_size_errors(shard):
     size = shard["pool_size"]
     if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-        return [f"group {shard['group']}: jitsi_bridge_pool_size is {size!r}; set it to a whole number of at least 1."]
+        bridges = len(shard["bridges"])
+        return [f"group {shard['group']}: jitsi_bridge_pool_size is {size!r}; set it in the vars of {shard['group']} to a "
+                f"whole number of at least {max(bridges, 1)} (its bridge slots; it has {bridges} "
+                f"bridge{'' if bridges == 1 else 's'})."]
     return []
 
 
@@ -211,17 +234,113 @@ def _bridge_errors(shard):
     return errors
 
 
+def dns_label(value):
+    """The lowercase DNS label closest to `value` (other characters become hyphens), or None."""
+    label = re.sub(r"[^a-z0-9-]+", "-", str(value).lower()).strip("-")[:63].strip("-")
+    return label if _DNS_LABEL.fullmatch(label) else None
+
+
+def shard_name_errors(groups):
+    """A shard's name (shard_<name>) is a lowercase DNS label."""
+    errors = []
+    for group in _shard_groups(groups):
+        name = group[len(SHARD_PREFIX):]
+        if not _DNS_LABEL.fullmatch(name):
+            label = dns_label(name)
+            rename = f"shard_{label}" if label else "shard_<name> with ASCII letters, digits and inner hyphens"
+            errors.append(
+                f"group {group}: the shard name {name!r} is not a lowercase DNS label ({DNS_LABEL}); it names the "
+                f"shard's HAProxy server and x-jitsi-shard header. Rename the group to {rename}."
+            )
+    return errors
+
+
+def _where(hosts, member_of):
+    """'groups shard_a, shard_b; hosts lb1': the shard groups of `hosts`, and those in none."""
+    shards = sorted({s for h in hosts for s in member_of.get(h, [])})
+    loose = sorted(h for h in hosts if not member_of.get(h))
+    parts = [f"group{'s' if len(shards) > 1 else ''} {_first_hosts(shards)}"] if shards else []
+    parts += [f"host{'s' if len(loose) > 1 else ''} {_first_hosts(loose)}"] if loose else []
+    return "; ".join(parts)
+
+
+def region_errors(groups, hostvars):
+    """Regions (of a shard, a bridge, an overlay member) are lowercase DNS labels: one message per
+    variable and value, naming where it is set (shard groups for jitsi_shard_region, else hosts)."""
+    member_of = _membership(groups)
+    errors = []
+    for name, used in REGION_KEYS.items():
+        bad = {}
+        for host, hv in hostvars.items():
+            value = hv.get(name)
+            if value is not None and not (isinstance(value, str) and _DNS_LABEL.fullmatch(value)):
+                bad.setdefault(repr(value), (value, []))[1].append(host)
+        for value, hosts in (bad[k] for k in sorted(bad)):
+            where = _where(hosts, member_of) if name == "jitsi_shard_region" else f"hosts {_first_hosts(sorted(hosts))}"
+            if not isinstance(value, str):
+                fix = f"quote it (YAML reads an unquoted no, yes, on, off or number as no string) and use a lowercase DNS label ({DNS_LABEL})"
+            elif dns_label(value):
+                fix = f"use {dns_label(value)!r} or another lowercase DNS label ({DNS_LABEL})"
+            else:
+                fix = f"use a lowercase DNS label ({DNS_LABEL}), e.g. eu-central"
+            errors.append(f"{name} is {value!r} ({where}): {used}; {fix}.")
+    return errors
+
+
+def _roles(groups):
+    """host -> the role groups (signal, jvb, haproxy) it is in."""
+    held = {}
+    for role in ROLE_GROUPS:
+        for host in groups.get(role, []):
+            held.setdefault(host, []).append(role)
+    return held
+
+
+def role_errors(groups):
+    """One role per host: the roles, the firewall and the day-2 playbooks treat a host as one of
+    signal, jvb or haproxy (nginx and HAProxy both serve 443; removing a bridge stops its host's
+    services). An explicit jitsi_bridge_slot changes nothing about it."""
+    return [
+        f"host {host} is in groups {' and '.join(roles)}: a host has one role (signal, jvb or haproxy); "
+        f"remove {host} from all but one of them and give the other role a host of its own."
+        for host, roles in sorted(_roles(groups).items()) if len(roles) > 1
+    ]
+
+
+def front_errors(groups, external=False):
+    """Who routes a room to its shard: HAProxy (group haproxy), or with one shard its signal node's
+    nginx directly; `external` (jitsi_front_external) when a load balancer outside the inventory does."""
+    shards = _shard_groups(groups)
+    if not shards:
+        return []
+    if "haproxy" in groups and not groups["haproxy"]:
+        return ["group haproxy is defined but has no hosts: add the HAProxy nodes to it, or remove the group "
+                "(one shard is then served by its signal node's nginx directly; more shards need HAProxy)."]
+    if len(shards) > 1 and not groups.get("haproxy") and not external:
+        return [f"{len(shards)} shard groups ({_first_hosts(shards)}) but no host in group haproxy: nothing routes a "
+                f"room to its shard, so one room's participants can land on different shards. Add HAProxy nodes to "
+                f"group haproxy, or keep one shard, or set jitsi_front_external: true when a load balancer outside "
+                f"this inventory routes each room to its shard."]
+    return []
+
+
 def inventory_errors(groups, hostvars, defaults, seed_defined):
     """Every problem of the inventory, each naming the host/group/variable and the fix."""
     errors = []
     if not seed_defined:
         errors.append(
-            "jitsi_secret_seed is not set: every secret is derived from it. Create one with "
-            "`ansible-vault encrypt_string \"$(openssl rand -hex 32)\" --name jitsi_secret_seed` "
-            "and put it in group_vars/all."
+            "jitsi_secret_seed is not set (or is empty): every secret is derived from it. A real inventory keeps it "
+            "in Ansible Vault: `ansible-vault encrypt_string \"$(openssl rand -hex 32)\" --name jitsi_secret_seed` "
+            "into group_vars/all, or as inventories/example does, group_vars/all/vault.yml made from "
+            "vault.yml.example and encrypted (run with --ask-vault-pass). The lab (inventories/lab) reads it from "
+            "the environment: export JITSI_SHARDS_LAB_SEED=$(cat .cache/lab/seed) (scripts/lab up makes that file)."
         )
     if not _shard_groups(groups):
         errors.append("no shard groups: add groups named shard_<name> (children of `shards`) holding the signal and jvb hosts.")
+    errors += shard_name_errors(groups)
+    errors += role_errors(groups)
+    # A host in two role groups is reported once above, not again as a bridge (an ambiguous slot).
+    multi_role = {host for host, roles in _roles(groups).items() if len(roles) > 1}
     member_of = _membership(groups)
     for role in ("signal", "jvb"):
         for host in sorted(groups.get(role, [])):
@@ -242,7 +361,9 @@ def inventory_errors(groups, hostvars, defaults, seed_defined):
                 f"a shard has exactly one; move the others to their own shard group."
             )
         size_errors = _pool_size_errors(shard)
-        errors += size_errors or _bridge_errors(shard)
+        bridges = [b for b in shard["bridges"] if b["host"] not in multi_role]
+        errors += size_errors or _bridge_errors(dict(shard, bridges=bridges))
+    errors += region_errors(groups, hostvars)
     errors += retired_errors(hostvars) + version_errors(groups, hostvars) + bridge_address_errors(groups, hostvars)
     errors += host_address_errors(hostvars)
     return errors

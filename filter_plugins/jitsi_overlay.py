@@ -152,6 +152,11 @@ def fdb(host, peer_hosts, plan):
     return [plan[peer]["wg"] for peer in peer_hosts]
 
 
+def probe_targets(peer_hosts, plan):
+    """"peer=vx0 address" per peer: what the summary pings over vx0 (the bridges' relay path)."""
+    return [f"{peer}={plan[peer]['vx']}" for peer in peer_hosts]
+
+
 def _host_route(ip):
     return f"{ip}/128" if ":" in ip else f"{ip}/32"
 
@@ -162,6 +167,12 @@ def _endpoint(underlay, port):
     return f"[{underlay}]:{port}" if ":" in str(underlay) else f"{underlay}:{port}"
 
 
+def last_known(hv, name, last):
+    """A value a host published in this run, else the one an earlier run cached for it (a host
+    that failed or is unreachable now keeps its place instead of failing the others)."""
+    return hv.get(name) or hv.get(last) or (hv.get("ansible_facts") or {}).get(last)
+
+
 def wireguard_peers(peer_hosts, plan, hostvars, port):
     """wg0 [Peer] entries: key and underlay endpoint each peer published, its /32 (or /128).
 
@@ -170,8 +181,8 @@ def wireguard_peers(peer_hosts, plan, hostvars, port):
     return [
         {
             "host": peer,
-            "public_key": hostvars[peer].get("jitsi_wireguard_public_key"),
-            "endpoint": _endpoint(hostvars[peer].get("jitsi_overlay_underlay"), port),
+            "public_key": last_known(hostvars[peer], "jitsi_wireguard_public_key", "jitsi_wireguard_last_public_key"),
+            "endpoint": _endpoint(last_known(hostvars[peer], "jitsi_overlay_underlay", "jitsi_overlay_last_underlay"), port),
             "allowed_ips": _host_route(plan[peer]["wg"]),
         }
         for peer in peer_hosts
@@ -191,6 +202,7 @@ class FilterModule:
         return {
             "jitsi_overlay_peers": peers,
             "jitsi_overlay_fdb": fdb,
+            "jitsi_overlay_probe_targets": probe_targets,
             "jitsi_overlay_mtu": mtu,
             "jitsi_overlay_wireguard_peers": wireguard_peers,
         }

@@ -31,11 +31,13 @@ def cluster_plan(groups, hostvars, settings):
     """{errors} when the inventory has problems, else {errors: [], shards, host_shards, overlay}.
 
     settings: defaults ({pool_size, region}: role defaults are not in hostvars), seed_defined,
-    member_groups and cidrs ({variable name: block}) of the overlay.
+    front_external (jitsi_front_external), member_groups and cidrs ({variable name: block}) of
+    the overlay.
     """
     snapshot = inventory.snapshot(groups, hostvars)
     members = overlay.members(groups, settings["member_groups"])
     errors = inventory.inventory_errors(groups, snapshot, settings["defaults"], settings["seed_defined"])
+    errors += inventory.front_errors(groups, settings.get("front_external", False))
     errors += overlay.overlay_errors(members, snapshot, settings["cidrs"])
     if errors:
         return {"errors": errors}

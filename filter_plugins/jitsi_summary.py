@@ -1,11 +1,17 @@
 """The operator's summary at the end of site.yml (pure, unit-tested)."""
 
 
-def cluster_summary(shards, jicofo_stats, front_hosts, domain):
+def cluster_summary(shards, jicofo_stats, front_hosts, domain, overlay=None, failed_hosts=()):
     """Lines an operator reads: per shard its region, bridges Jicofo sees (and can use) vs
     expected, and what is unhealthy; then where to connect. `jicofo_stats` maps shard -> Jicofo's
-    /stats (bridges under `bridge_selector`, as JicofoServices.getStats has them) or None."""
+    /stats (bridges under `bridge_selector`, as JicofoServices.getStats has them) or None.
+    `overlay` maps each overlay member -> the problems its probe printed ([] when every peer
+    answered over vx0) or None when it was not probed; `failed_hosts` failed or were
+    unreachable earlier in the run (they are named, and nothing is concluded from them)."""
     lines, problems = [], []
+    failed_hosts = sorted(failed_hosts or ())
+    for host in failed_hosts:
+        problems.append(f"{host} failed or was unreachable in this run: it is not configured, see its error above")
     for name, shard in sorted(shards.items()):
         expected = len(shard["bridges"])
         stats = jicofo_stats.get(name)
@@ -25,6 +31,17 @@ def cluster_summary(shards, jicofo_stats, front_hosts, domain):
         bridges = ", ".join(f"{b['host']} ({b['slot_name']}, {b['region']})" for b in shard["bridges"]) or "none"
         lines.append(f"shard {name} [{shard['region']}] signal {shard['signal']}: "
                      f"{seen}/{expected} bridges registered, {usable} operational: {bridges}")
+    overlay = overlay or {}
+    members = sorted(overlay)
+    if members:
+        reached = [m for m in members if overlay[m] == []]
+        lines.append(f"overlay: {len(reached)}/{len(members)} members reach every peer over vx0")
+        for member in members:
+            if overlay[member] is None:
+                if member not in failed_hosts:
+                    problems.append(f"overlay: {member} was not probed")
+            else:
+                problems += [f"overlay: {member}: {p}" for p in overlay[member]]
     entry = ", ".join(f"https://{h}/" for h in sorted(front_hosts)) or "no HAProxy nodes (group haproxy is empty)"
     lines.append(f"users: https://{domain}/ (DNS to the HAProxy nodes: {entry})")
     lines += [f"UNHEALTHY: {p}" for p in problems] or ["all shards healthy"]

@@ -6,7 +6,7 @@ from jitsi_firewall import AnsibleFilterError, admits, firewall_errors, firewall
 
 PORTS = {
     "ssh": 22, "http": 80, "https": 443, "haproxy_peers": 10000, "haproxy_stats": 8404, "nginx_https": 443,
-    "jicofo_rest": 8888, "xmpp_c2s": 5222, "jvb_udp": 10000, "jvb_rest": 8080, "wireguard": 51820, "vxlan": 4789,
+    "jicofo_rest": 8888, "shard_state": 8889, "xmpp_c2s": 5222, "jvb_udp": 10000, "jvb_rest": 8080, "wireguard": 51820, "vxlan": 4789,
 }
 SETTINGS = {"admin_cidrs": ["192.0.2.0/24"], "monitoring_cidrs": [], "monitoring_ports": []}
 GROUPS = {
@@ -44,6 +44,7 @@ def test_signal_node_admits_its_own_bridges_and_the_haproxy_nodes():
     statements = rules("a-signal")
     assert "ip saddr { 10.0.0.1, 10.0.0.2 } tcp dport 443 counter accept" in statements
     assert "ip saddr { 10.0.0.1, 10.0.0.2 } tcp dport 8888 counter accept" in statements
+    assert "ip saddr { 10.0.0.1, 10.0.0.2 } tcp dport 8889 counter accept" in statements
     # Its bridges by underlay and overlay address; shard b's bridge is not among them.
     assert "ip saddr { 10.0.1.11, 10.0.1.12, 10.99.0.2, 10.99.0.3 } tcp dport 5222 counter accept" in statements
     assert not any("5347" in s or "5280" in s or "dport 80 " in s for s in statements)
@@ -60,7 +61,7 @@ def test_without_haproxy_the_signal_node_is_the_front_door():
     groups = {k: v for k, v in GROUPS.items() if k != "haproxy"}
     statements = rules("a-signal", groups=groups)
     assert "tcp dport 80 counter accept" in statements and "tcp dport 443 counter accept" in statements
-    assert not any("8888" in s for s in statements)  # nobody needs Jicofo's REST from outside
+    assert not any("8888" in s or "8889" in s for s in statements)  # nobody needs Jicofo's REST or the agent
 
 
 def test_bridge_media_is_public_rest_is_not():
@@ -92,8 +93,14 @@ def test_no_admin_network_closes_ssh():
 
 def test_a_host_without_an_address_is_named():
     hostvars = dict(HOSTVARS, **{"a-jvb2": {}})
-    with pytest.raises(AnsibleFilterError, match="host a-jvb2: no address known.*--limit"):
+    with pytest.raises(AnsibleFilterError, match="host a-jvb2: no address known.*failed or was unreachable"):
         rules("a-signal", hostvars=hostvars)
+
+
+def test_a_host_that_failed_in_this_run_keeps_its_cached_address():
+    # Its overlay role never ran in this run; an earlier run cached its address (fact cache).
+    hostvars = dict(HOSTVARS, **{"a-jvb2": {"ansible_facts": {"jitsi_overlay_last_underlay": "10.0.1.12"}}})
+    assert rules("a-signal", hostvars=hostvars) == rules("a-signal")
 
 
 def test_extra_addresses_and_names_rejected():

@@ -22,3 +22,23 @@ def test_peers_by_inventory_name_with_address_override():
         {"name": "h1", "address": "10.1.0.1"},
         {"name": "h2", "address": "192.0.2.2"},
     ]
+
+
+# `show stat -1 4 -1` of HAProxy 2.6.12 (Debian 12), cut to the columns that matter here.
+STAT = """# pxname,svname,qcur,status,weight
+jitsi_shards,shard_a,0,DRAIN (agent),1
+jitsi_shards,shard_b,0,UP 1/2,1
+other,shard_a,0,MAINT,1
+"""
+
+
+def test_server_status_is_the_first_word_of_its_row():
+    assert front.haproxy_server_status(STAT, "jitsi_shards", "shard_a") == "DRAIN"
+    assert front.haproxy_server_status(STAT, "jitsi_shards", "shard_b") == "UP"
+    assert front.haproxy_server_status(STAT, "other", "shard_a") == "MAINT"
+
+
+def test_server_status_of_an_unknown_server_or_bad_output_is_empty():
+    assert front.haproxy_server_status(STAT, "jitsi_shards", "shard_c") == ""
+    assert front.haproxy_server_status("Unknown command\n", "jitsi_shards", "shard_a") == ""
+    assert front.haproxy_server_status("", "jitsi_shards", "shard_a") == ""

@@ -127,6 +127,8 @@ def test_missing_seed():
     groups, hostvars = _inventory()
     (msg,) = _errors(groups, hostvars, seed=False)
     assert "jitsi_secret_seed is not set" in msg and "ansible-vault encrypt_string" in msg
+    # The lab reads its seed from the environment (inventories/lab/group_vars/all).
+    assert "export JITSI_SHARDS_LAB_SEED=$(cat .cache/lab/seed)" in msg
 
 
 def test_no_shard_groups():
@@ -254,13 +256,111 @@ def test_valid_media_addresses_follow_the_bridge_health_rule():
                                       "100.64.0.1", "not-an-ip"]) == ["203.0.113.7", "100.64.0.1"]
 
 
-@pytest.mark.parametrize("size", [0, "ten", True])
+@pytest.mark.parametrize("size", [0, -1, "ten", "eight", "-1", " 8", 2.5, True, None])
 def test_bad_pool_size(size):
     groups, hostvars = _inventory()
     for h in groups["shard_a"]:
         hostvars[h]["jitsi_bridge_pool_size"] = size
     (msg,) = _errors(groups, hostvars)
-    assert msg.startswith("group shard_a: jitsi_bridge_pool_size is") and "whole number" in msg
+    assert msg == (f"group shard_a: jitsi_bridge_pool_size is {size!r}; set it in the vars of shard_a to a whole number "
+                   f"of at least 2 (its bridge slots; it has 2 bridges).")
+
+
+def test_pool_size_as_digits_counts():
+    # `-e jitsi_bridge_pool_size=8` passes a string.
+    groups, hostvars = _inventory()
+    for h in groups["shard_a"]:
+        hostvars[h]["jitsi_bridge_pool_size"] = "8"
+    assert _errors(groups, hostvars) == []
+    assert inv.shard_table(groups, hostvars, DEFAULTS)["a"]["pool_size"] == 8
+
+
+@pytest.mark.parametrize("name,rename", [
+    ("A-1", "shard_a-1"), ("eu_1", "shard_eu-1"), ("a-", "shard_a"), ("-a", "shard_a"),
+    ("ü", "shard_<name> with ASCII letters"), ("a" * 64, "shard_" + "a" * 63),
+])
+def test_shard_names_are_dns_labels(name, rename):
+    groups, hostvars = _inventory()
+    groups[f"shard_{name}"] = groups.pop("shard_b")
+    (msg,) = _errors(groups, hostvars)
+    assert msg.startswith(f"group shard_{name}: the shard name {name!r} is not a lowercase DNS label "
+                          f"(^[a-z0-9]([a-z0-9-]{{0,61}}[a-z0-9])?$)")
+    assert f"Rename the group to {rename}" in msg
+
+
+@pytest.mark.parametrize("name", ["b", "fra1", "eu-central-1", "0", "a" * 63])
+def test_good_shard_names(name):
+    groups, hostvars = _inventory()
+    groups[f"shard_{name}"] = groups.pop("shard_b")
+    assert _errors(groups, hostvars) == []
+
+
+def test_regions_are_dns_labels():
+    groups, hostvars = _inventory()
+    for h in groups["shard_a"]:
+        hostvars[h]["jitsi_shard_region"] = "eu west"
+    hostvars["b-jvb1"]["jitsi_bridge_region"] = "US"
+    hostvars["b-signal"]["jitsi_overlay_region"] = False  # an unquoted `no` in YAML
+    hostvars["a-jvb2"]["jitsi_overlay_region"] = "eu\n"
+    msgs = _errors(groups, hostvars)
+    assert len(msgs) == 4
+    assert msgs[0].startswith("jitsi_shard_region is 'eu west' (group shard_a): a shard's region goes unquoted into HAProxy")
+    assert msgs[0].endswith("use 'eu-west' or another lowercase DNS label (^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$).")
+    assert msgs[1].startswith("jitsi_bridge_region is 'US' (hosts b-jvb1): a bridge's region goes into its jvb.conf")
+    assert "use 'us' or another lowercase DNS label" in msgs[1]
+    assert msgs[2].startswith("jitsi_overlay_region is 'eu\\n' (hosts a-jvb2)") and "use 'eu'" in msgs[2]
+    assert msgs[3].startswith("jitsi_overlay_region is False (hosts b-signal)") and "quote it" in msgs[3]
+
+
+def test_region_set_for_all_names_the_shards_and_the_other_hosts():
+    groups, hostvars = _inventory()
+    hostvars["lb1"] = {}
+    for vars_ in hostvars.values():
+        vars_["jitsi_shard_region"] = "Europe"
+    (msg,) = _errors(groups, hostvars)
+    assert msg.startswith("jitsi_shard_region is 'Europe' (groups shard_a, shard_b; host lb1)")
+
+
+@pytest.mark.parametrize("role,host,slot", [
+    ("signal", "a-jvb1", None), ("jvb", "a-signal", None), ("haproxy", "b-jvb1", None), ("haproxy", "a-jvb2", 2),
+])
+def test_one_role_per_host(role, host, slot):
+    groups, hostvars = _inventory()
+    groups.setdefault("haproxy", [])
+    groups[role].append(host)
+    if slot is not None:
+        hostvars[host]["jitsi_bridge_slot"] = slot
+    msgs = _errors(groups, hostvars)
+    if role == "signal":  # the shard now has two signal nodes as well
+        msgs = [m for m in msgs if "signal nodes" not in m]
+    roles = " and ".join(r for r in ("signal", "jvb", "haproxy") if host in groups[r])
+    # One message: a signal node in jvb is not also reported as a bridge with an ambiguous slot.
+    assert msgs == [f"host {host} is in groups {roles}: a host has one role (signal, jvb or haproxy); "
+                    f"remove {host} from all but one of them and give the other role a host of its own."]
+
+
+def test_front_door():
+    groups, _ = _inventory()
+    (msg,) = inv.front_errors(groups)
+    assert msg.startswith("2 shard groups (shard_a, shard_b) but no host in group haproxy: nothing routes a room")
+    assert "Add HAProxy nodes to group haproxy" in msg and "jitsi_front_external: true" in msg
+    assert inv.front_errors(groups, external=True) == []
+    groups["haproxy"] = []
+    (msg,) = inv.front_errors(groups)
+    assert msg.startswith("group haproxy is defined but has no hosts: add the HAProxy nodes to it, or remove the group")
+    assert inv.front_errors(groups, external=True) == [msg]
+    groups["haproxy"] = ["lb1"]
+    assert inv.front_errors(groups) == []
+
+
+def test_one_shard_needs_no_front_door():
+    # nginx on the signal node serves it directly (the firewall then opens it to anyone).
+    groups, _ = _inventory()
+    del groups["shard_b"]
+    assert inv.front_errors(groups) == []
+    groups["haproxy"] = []
+    assert len(inv.front_errors(groups)) == 1
+    assert inv.front_errors({"haproxy": []}) == []  # no shards: reported as such by inventory_errors
 
 
 def test_all_errors_reported_at_once():

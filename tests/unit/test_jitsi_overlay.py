@@ -122,3 +122,17 @@ def test_wireguard_peers_carry_key_endpoint_and_host_route():
 def test_vx0_mac_is_stable_unique_and_locally_administered():
     assert ov.mac(65534) == "02:4a:53:00:ff:fe"
     assert len({ov.mac(i) for i in range(1, 5000)}) == 4999
+
+
+def test_probe_targets_name_each_peer_with_its_vx0_address():
+    plan = {"a": {"wg": "10.98.0.1", "vx": "10.99.0.1"}, "b": {"wg": "10.98.0.2", "vx": "10.99.0.2"}}
+    assert ov.probe_targets(["b"], plan) == ["b=10.99.0.2"]
+    assert ov.probe_targets([], plan) == []
+
+
+def test_a_peer_missing_from_this_run_keeps_its_cached_key_and_endpoint():
+    plan = {"b": {"wg": "10.98.0.2", "vx": "10.99.0.2"}}
+    now = {"b": {"jitsi_wireguard_public_key": "K2", "jitsi_overlay_underlay": "192.0.2.2"}}
+    cached = {"b": {"ansible_facts": {"jitsi_wireguard_last_public_key": "K2", "jitsi_overlay_last_underlay": "192.0.2.2"}}}
+    assert ov.wireguard_peers(["b"], plan, cached, 51820) == ov.wireguard_peers(["b"], plan, now, 51820)
+    assert ov.wireguard_peers(["b"], plan, {"b": {}}, 51820)[0]["public_key"] is None

@@ -37,3 +37,22 @@ def test_missing_unusable_bridges_and_silent_jicofo_are_named():
                                              "b": _stats(0, 0)}, [], "meet.test")
     assert "UNHEALTHY: shard a: only 0 of 1 bridges are operational (unhealthy or shutting down)" in lines
     assert "UNHEALTHY: shard a: Jicofo's health check fails: No operational bridges" in lines
+
+
+def test_overlay_members_that_reach_every_peer_and_those_that_do_not():
+    healthy = {"a": _stats(1, 1), "b": _stats(0, 0)}
+    lines = summary.cluster_summary(SHARDS, healthy, ["h1"], "meet.test", {"a-signal": [], "a-jvb1": []})
+    assert "overlay: 2/2 members reach every peer over vx0" in lines and lines[-1] == "all shards healthy"
+    lines = summary.cluster_summary(SHARDS, healthy, ["h1"], "meet.test",
+                                    {"a-signal": ["no answer over vx0 from a-jvb1"], "a-jvb1": ["vx0 is missing or down"]})
+    assert "overlay: 0/2 members reach every peer over vx0" in lines
+    assert "UNHEALTHY: overlay: a-jvb1: vx0 is missing or down" in lines
+    assert "UNHEALTHY: overlay: a-signal: no answer over vx0 from a-jvb1" in lines
+
+
+def test_failed_hosts_are_named_not_crashed_on():
+    lines = summary.cluster_summary(SHARDS, {"a": None, "b": _stats(0, 0)}, ["h1"], "meet.test",
+                                    {"a-signal": None, "a-jvb1": []}, ["a-signal"])
+    assert "UNHEALTHY: a-signal failed or was unreachable in this run: it is not configured, see its error above" in lines
+    assert not any("a-signal was not probed" in line for line in lines)
+    assert "UNHEALTHY: shard a: Jicofo on a-signal did not answer /stats" in lines

@@ -1,4 +1,8 @@
 import pathlib
 import sys
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "resources"))
+# The shared helpers (testlib) and the project's filter plugins, which verifiers use to read
+# what the roles compute.
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "molecule" / "resources"))
+sys.path.insert(0, str(ROOT / "filter_plugins"))

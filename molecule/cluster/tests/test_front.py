@@ -11,7 +11,8 @@ import pathlib
 import subprocess
 import time
 
-from testlib import host
+import jitsi_front
+from testlib import host, poll
 
 testinfra_hosts = ["ansible://lab-haproxy1"]
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -107,27 +108,111 @@ def test_stats_and_metrics_only_on_the_admin_address():
     assert sock.user == "root" and sock.mode == 0o600
 
 
-def test_new_rooms_leave_a_shard_whose_jicofo_stops_within_the_check_interval():
+def _status(front, server):
+    """First word of the server's status on one HAProxy node (UP, DOWN, DRAIN...)."""
+    stat = host(front).check_output("echo 'show stat -1 4 -1' | socat -t 2 stdio /run/haproxy/admin.sock")
+    return jitsi_front.haproxy_server_status(stat, "jitsi_shards", server)
+
+
+def _wait_status(server, wanted, timeout=60):
+    seen = poll(lambda: [_status(f, server) for f in FRONTS], lambda s: set(s) == {wanted}, timeout=timeout, interval=1)
+    assert set(seen) == {wanted}, (server, seen)
+
+
+def _known_on_a(count, skip=0):
+    known = json.loads(pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "rooms.json").read_text())
+    return [room for room, seen in known.items() if seen[0] == "shard_a"][skip:skip + count]
+
+
+# Holds one websocket (/xmpp-websocket, as a participant's client does) through an HAProxy
+# node and records when it was opened and when the other side closed it.
+WS_HOLD = r"""
+import base64, json, os, socket, ssl, sys, time
+room, front, out = sys.argv[1], sys.argv[2], sys.argv[3]
+s = ssl._create_unverified_context().wrap_socket(socket.create_connection((front, 443), timeout=120))
+key = base64.b64encode(os.urandom(16)).decode()
+s.sendall((f"GET /xmpp-websocket?room={room} HTTP/1.1\r\nHost: {front}\r\nUpgrade: websocket\r\n"
+           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+           "Sec-WebSocket-Protocol: xmpp\r\n\r\n").encode())
+head = s.recv(4096).decode(errors="replace")
+s.settimeout(None)  # from here on, only the other side ends it
+with open(out, "w") as f:
+    f.write(json.dumps({"status": head.split("\r\n")[0], "opened": time.time()}) + "\n")
+    f.flush()
+    try:
+        while s.recv(4096):
+            pass
+    except OSError:
+        pass
+    f.write(json.dumps({"closed": time.time()}) + "\n")
+"""
+
+
+def test_a_jicofo_flap_shorter_than_the_threshold_moves_no_room():
+    _wait_status("shard_a", "UP")
+    rooms = _known_on_a(20)
     signal = host("lab-a-signal")
     signal.run("systemctl stop jicofo")
     try:
-        time.sleep(6)  # inter 2s, fall 2, plus slack
-        answers = _ask([f"after-stop-{i}" for i in range(60)])
-        assert all(a == ["shard_b", "shard_b"] for a in answers), answers[:5]
+        time.sleep(5)  # below inter 2 s x fall 5
     finally:
         signal.run("systemctl start jicofo")
-    time.sleep(8)
+    assert set(_status(f, "shard_a") for f in FRONTS) == {"UP"}
+    assert all(a == ["shard_a", "shard_a"] for a in _ask(rooms)), "a short flap re-pinned rooms"
+
+
+def test_an_outage_closes_the_shards_sessions_and_moves_whole_rooms():
+    _wait_status("shard_a", "UP")
+    (room,) = _known_on_a(1, skip=20)
+    client = host("lab-haproxy1")
+    client.run("rm -f /root/ws.out; nohup python3 -c %s %s lab-haproxy1 /root/ws.out >/dev/null 2>&1 &", WS_HOLD, room)
+    opened = poll(lambda: client.file("/root/ws.out").exists and client.file("/root/ws.out").content_string,
+                  lambda c: bool(c), timeout=15, interval=0.5)
+    assert "101" in json.loads(opened.splitlines()[0])["status"], opened
+    signal = host("lab-a-signal")
+    signal.run("systemctl stop jicofo")
+    stopped = time.time()
+    try:
+        closed = poll(lambda: client.file("/root/ws.out").content_string.splitlines(),
+                      lambda lines: len(lines) > 1, timeout=40, interval=1)
+        assert len(closed) > 1, "HAProxy kept the session to the failed shard open"
+        after = json.loads(closed[1])["closed"] - stopped
+        # Not before the flap threshold (about 10 s), not much later.
+        assert 7 <= after <= 30, after
+        # Its participants reconnect: the room is on one other shard, through either node.
+        assert _ask([room]) == [["shard_b", "shard_b"]]
+        assert all(a == ["shard_b", "shard_b"] for a in _ask([f"during-outage-{i}" for i in range(30)]))
+    finally:
+        signal.run("systemctl start jicofo")
+    _wait_status("shard_a", "UP", timeout=90)
+    # The moved room stays where it is now; new rooms reach shard a again.
+    assert _ask([room]) == [["shard_b", "shard_b"]]
+    after = collections.Counter(a[0] for a in _ask([f"after-outage-{i}" for i in range(60)]))
+    assert after["shard_a"] > 0 and after["shard_b"] > 0, after
 
 
 def test_drain_keeps_existing_rooms_and_sends_new_ones_elsewhere():
-    known = json.loads(pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "rooms.json").read_text())
-    on_a = [room for room, seen in known.items() if seen[0] == "shard_a"][:40]
+    on_a = _known_on_a(40, skip=30)
     _playbook("front-drain.yml", "-e", "jitsi_front_shard=a", "-e", "jitsi_front_state=drain")
     try:
         assert all(a == ["shard_a", "shard_a"] for a in _ask(on_a)), "a drained shard lost its sticky rooms"
         new = _ask([f"while-drained-{i}" for i in range(60)])
         assert all(a == ["shard_b", "shard_b"] for a in new), new[:5]
+        # The drain is the shard's, not the HAProxy process's: a reload keeps it...
+        host("lab-haproxy1").run("systemctl reload haproxy")
+        assert _status("lab-haproxy1", "shard_a") == "DRAIN"
+        new = _ask([f"after-reload-{i}" for i in range(30)], FRONTS[:1])
+        assert all(a == ["shard_b"] for a in new), new[:5]
+        # ...and so does a restart of the whole HAProxy host.
+        subprocess.run(["docker", "restart", "lab-haproxy2"], check=True, capture_output=True)
+        back = poll(lambda: _ask(["probe-after-restart"], FRONTS[1:]), lambda a: a[0][0].startswith("shard_"),
+                    timeout=60, interval=1)
+        assert back[0][0].startswith("shard_"), back
+        new = _ask([f"after-restart-{i}" for i in range(30)], FRONTS[1:])
+        assert all(a == ["shard_b"] for a in new), new[:5]
+        assert all(a == ["shard_a"] for a in _ask(on_a[:10], FRONTS[1:])), "the restarted node lost sticky rooms"
     finally:
         _playbook("front-drain.yml", "-e", "jitsi_front_shard=a", "-e", "jitsi_front_state=ready")
+    _wait_status("shard_a", "UP")
     after = collections.Counter(a[0] for a in _ask([f"after-undrain-{i}" for i in range(100)]))
     assert after["shard_a"] > 0 and after["shard_b"] > 0, after
