@@ -1,13 +1,38 @@
 """The operator's summary at the end of site.yml (pure, unit-tested)."""
 
 
+def _stats(value):
+    """Jicofo's /stats from a registered uri result (or the stats themselves); None if it did
+    not answer 200 or the host never got to ask."""
+    if not isinstance(value, dict) or not value:
+        return None
+    if not {"status", "skipped", "msg", "json"} & set(value):
+        return value  # the stats themselves
+    if value.get("status") == 200 and isinstance(value.get("json"), dict):
+        return value["json"]
+    return None
+
+
+def _probe(value):
+    """What an overlay probe printed ([] = every peer answered) from a registered result (or the
+    list itself); None when it did not run."""
+    if value is None or isinstance(value, list):
+        return value
+    if not isinstance(value, dict) or value.get("skipped") or "stdout_lines" not in value:
+        return None
+    return list(value["stdout_lines"])
+
+
 def cluster_summary(shards, jicofo_stats, front_hosts, domain, overlay=None, failed_hosts=()):
     """Lines an operator reads: per shard its region, bridges Jicofo sees (and can use) vs
     expected, and what is unhealthy; then where to connect. `jicofo_stats` maps shard -> Jicofo's
     /stats (bridges under `bridge_selector`, as JicofoServices.getStats has them) or None.
     `overlay` maps each overlay member -> the problems its probe printed ([] when every peer
     answered over vx0) or None when it was not probed; `failed_hosts` failed or were
-    unreachable earlier in the run (they are named, and nothing is concluded from them)."""
+    unreachable earlier in the run (they are named, and nothing is concluded from them).
+    Both maps may hold Ansible's registered results as they are (see _stats, _probe)."""
+    jicofo_stats = {shard: _stats(value) for shard, value in (jicofo_stats or {}).items()}
+    overlay = {member: _probe(value) for member, value in (overlay or {}).items()}
     lines, problems = [], []
     failed_hosts = sorted(failed_hosts or ())
     for host in failed_hosts:

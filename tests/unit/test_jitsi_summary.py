@@ -56,3 +56,16 @@ def test_failed_hosts_are_named_not_crashed_on():
     assert "UNHEALTHY: a-signal failed or was unreachable in this run: it is not configured, see its error above" in lines
     assert not any("a-signal was not probed" in line for line in lines)
     assert "UNHEALTHY: shard a: Jicofo on a-signal did not answer /stats" in lines
+
+
+def test_registered_results_are_read_as_ansible_leaves_them():
+    # uri results (200 with json, a refused connection), shell results (run, skipped), and hosts
+    # that never got that far (None).
+    jicofo = {"a": {"status": 200, "json": _stats(1, 1)}, "b": {}}
+    overlay = {"a-signal": {"rc": 0, "stdout_lines": []}, "a-jvb1": {"skipped": True}, "b-signal": {}}
+    lines = summary.cluster_summary(SHARDS, jicofo, ["h1"], "meet.test", overlay, ["b-signal"])
+    assert lines[0].startswith("shard a [eu] signal a-signal: 1/1 bridges registered, 1 operational")
+    assert "UNHEALTHY: shard b: Jicofo on b-signal did not answer /stats" in lines
+    assert "overlay: 1/3 members reach every peer over vx0" in lines
+    assert "UNHEALTHY: overlay: a-jvb1 was not probed" in lines
+    assert not any("b-signal was not probed" in line for line in lines)

@@ -5,6 +5,7 @@ serve again, so stickiness, failover and drain are tested on the production-shap
 (firewall and overlay on), not on a separate, smaller one."""
 
 import collections
+import csv
 import json
 import os
 import pathlib
@@ -108,14 +109,25 @@ def test_stats_and_metrics_only_on_the_admin_address():
     assert sock.user == "root" and sock.mode == 0o600
 
 
+def _stat(front):
+    return host(front).check_output("echo 'show stat -1 4 -1' | socat -t 2 stdio /run/haproxy/admin.sock")
+
+
 def _status(front, server):
     """First word of the server's status on one HAProxy node (UP, DOWN, DRAIN...)."""
-    stat = host(front).check_output("echo 'show stat -1 4 -1' | socat -t 2 stdio /run/haproxy/admin.sock")
-    return jitsi_front.haproxy_server_status(stat, "jitsi_shards", server)
+    return jitsi_front.haproxy_server_status(_stat(front), "jitsi_shards", server)
+
+
+def _full_status(front, server):
+    """The whole status: "UP 3/5" is up but with failed checks counted against it."""
+    rows = list(csv.DictReader(_stat(front)[2:].splitlines()))
+    return next(r["status"] for r in rows if r["pxname"] == "jitsi_shards" and r["svname"] == server)
 
 
 def _wait_status(server, wanted, timeout=60):
-    seen = poll(lambda: [_status(f, server) for f in FRONTS], lambda s: set(s) == {wanted}, timeout=timeout, interval=1)
+    """Until every HAProxy node shows exactly `wanted` (a clean "UP" has no failed checks left)."""
+    seen = poll(lambda: [_full_status(f, server) for f in FRONTS], lambda s: set(s) == {wanted},
+                timeout=timeout, interval=1)
     assert set(seen) == {wanted}, (server, seen)
 
 
@@ -159,6 +171,7 @@ def test_a_jicofo_flap_shorter_than_the_threshold_moves_no_room():
         signal.run("systemctl start jicofo")
     assert set(_status(f, "shard_a") for f in FRONTS) == {"UP"}
     assert all(a == ["shard_a", "shard_a"] for a in _ask(rooms)), "a short flap re-pinned rooms"
+    _wait_status("shard_a", "UP", timeout=90)  # no failed check left over for the next test
 
 
 def test_an_outage_closes_the_shards_sessions_and_moves_whole_rooms():
