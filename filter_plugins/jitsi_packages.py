@@ -57,6 +57,11 @@ def drift(dpkg_output, wanted):
     return out
 
 
+def installed_version(dpkg_output, name):
+    """The version of name dpkg has on disk, or '' (to compare with a source's release line)."""
+    return _state(dpkg_output).get(name, ("", False))[0]
+
+
 def query_argv(wanted):
     """argv of the dpkg-query that `missing` and `drift` read (exit 1 when one is unknown)."""
     return ["dpkg-query", "-W", "-f", DPKG_FORMAT, *[_split(spec)[0] for spec in wanted]]
@@ -74,4 +79,5 @@ class FilterModule:
             "jitsi_packages_missing": missing,
             "jitsi_packages_drift": drift,
             "jitsi_package_pin": pinned,
+            "jitsi_packages_version": installed_version,
         }

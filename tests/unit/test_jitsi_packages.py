@@ -59,3 +59,10 @@ def test_real_dpkg_query_output_is_read():
     result = subprocess.run(argv, capture_output=True, text=True, check=False)
     assert result.returncode == 1  # one is unknown: the tasks accept rc 1
     assert pk.missing(result.stdout, ["dpkg", "no-such-package-jitsi-shards=1"]) == ["no-such-package-jitsi-shards=1"]
+
+
+def test_installed_version_is_what_dpkg_has_on_disk():
+    assert pk.installed_version(DPKG, "nginx") == "1.22.1-9"
+    assert pk.installed_version(DPKG, "jicofo") == "1.0-9003-1"  # half configured, still on disk
+    assert pk.installed_version(DPKG, "prosody") == ""            # config files only
+    assert pk.installed_version(DPKG, "haproxy") == ""

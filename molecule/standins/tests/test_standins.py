@@ -3,7 +3,10 @@
 Tests run in file order: the upgrade, the package reconfigurations and the broken release come last.
 """
 
+import functools
 import json
+import pathlib
+import xml.etree.ElementTree as ET
 
 from testlib import host, poll, request
 
@@ -14,6 +17,7 @@ REPO = "file:/srv/jitsi-standin-repo stable/"
 DOMAIN = "standins.test"
 BREWERY = f"jvbbrewery@internal.auth.{DOMAIN}"
 PUBLIC = "203.0.113.11"
+FOCUS = "http://jitsi.org/protocol/focus"
 ROLE_FILES = ["/etc/jitsi/videobridge/config", "/etc/jitsi/videobridge/jvb.conf",
               "/etc/jitsi/jicofo/config", "/etc/jitsi/jicofo/jicofo.conf"]
 
@@ -79,10 +83,174 @@ def test_jicofo_runs_from_its_sysv_script():
     assert "jitsi_standin.jicofo" in node.check_output(f"ps -o args= -p {pid}")
 
 
-def test_prosody_loads_the_packaged_plugins():
+def _prosody_errors(node):
+    """Error lines of Prosody's error log, but for the presence the brewery test sends on purpose."""
+    log = node.run("cat /var/log/prosody/prosody.err").stdout
+    return [line for line in log.splitlines() if line.strip() and "Filtering unauthorized presence" not in line]
+
+
+def test_prosody_loads_the_full_jitsi_layout_without_errors():
+    node = _node()
+    assert _prosody_errors(node) == []
+    log = node.file("/var/log/prosody/prosody.log").content_string
+    for line in (f"Lobby component loaded lobby.{DOMAIN}", f"Starting av_moderation for conference.{DOMAIN}",
+                 f"Starting end_conference for conference.{DOMAIN}", f"Starting speakerstats for conference.{DOMAIN}",
+                 f"Adding identity polls for host polls.{DOMAIN}", f"loaded proxy on focus.{DOMAIN}"):
+        assert line in log, line
+
+
+BROKEN_CONFIG = """
+pidfile = "/tmp/standins-broken/prosody.pid"
+data_path = "/tmp/standins-broken"
+storage = "memory"
+log = { info = "/tmp/standins-broken/prosody.log" }
+c2s_ports = { 15222 }
+s2s_ports = { 15269 }
+component_ports = { }
+modules_enabled = { "roster"; "saslauth"; "disco"; }
+plugin_paths = { "/usr/share/jitsi-meet/prosody-plugins/" }
+muc_mapper_domain_base = "broken.test"
+VirtualHost "broken.test"
+    authentication = "jitsi-anonymous"
+    modules_enabled = { "features_identity"; "muc_lobby_rooms"; }
+    main_muc = "conference.broken.test"
+VirtualHost "nomain.test"
+    modules_enabled = { "muc_breakout_rooms"; }
+Component "conference.broken.test" "muc"
+Component "speakerstats.broken.test" "speakerstats_component"
+Component "endconference.broken.test" "end_conference"
+Component "avmoderation.broken.test" "av_moderation_component"
+Component "metadata.broken.test" "room_metadata_component"
+Component "internal.broken.test" "muc"
+    modules_enabled = { "muc_filter_access"; }
+"""
+
+
+def _prosody_13(node):
+    return node.package("prosody").version.startswith("13.")
+
+
+def test_missing_options_make_the_real_prosody_log_upstreams_errors():
+    node = _node()
+    node.check_output("rm -rf /tmp/standins-broken && install -d -o prosody -g prosody /tmp/standins-broken")
+    node.check_output(f"cat > /tmp/standins-broken/prosody.cfg.lua <<'EOF'\n{BROKEN_CONFIG}\nEOF")
+    node.run("cd /tmp/standins-broken && timeout 8 runuser -u prosody -- prosody --config "
+             "/tmp/standins-broken/prosody.cfg.lua")
+    log = node.file("/tmp/standins-broken/prosody.log").content_string
+    lines = [line for line in log.splitlines() if "\terror\t" in line or "\twarn\t" in line]
+    assert any("broken.test:muc_lobby_rooms" in x and "lobby not enabled missing lobby_muc config" in x
+               for x in lines), log
+    assert any("breakout rooms not enabled missing main_muc config" in x for x in lines), log
+    for component in ("speakerstats", "endconference", "avmoderation"):
+        assert any(f"{component}.broken.test" in x and "\terror\t" in x
+                   and "No muc_component specified. No muc to operate on!" in x for x in lines), (component, log)
+    assert any("No 'muc_filter_whitelist' option set, disabling muc_filter_access" in x for x in lines), log
+    if _prosody_13(node):
+        assert any("metadata.broken.test" in x and "No muc_component specified" in x for x in lines), log
+    else:  # upstream's module needs Prosody 13's module namespace
+        assert "Error initializing module 'room_metadata_component' on 'metadata.broken.test'" in log
+        assert "module 'prosody.util.datetime' not found" in log
+    # The modules stop there: no lobby identity, no component announced.
+    assert "Lobby component loaded" not in log and "Adding identity" not in log
+
+
+# A client, as lib-jitsi-meet ---------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _client_run():
+    node = _node()
+    script = (pathlib.Path(__file__).parent / "files" / "focus_client.py").read_text()
+    node.check_output(f"cat > /tmp/focus_client.py <<'EOF'\n{script}\nEOF")
+    cmd = node.run(f"timeout 150 python3 /tmp/focus_client.py {DOMAIN}")
+    assert cmd.rc == 0, cmd.stderr
+    return json.loads(cmd.stdout.strip().splitlines()[-1])
+
+
+def _xml(text):
+    return ET.fromstring(text)
+
+
+def test_the_main_domain_announces_the_components_in_disco_info():
+    identities = {(i.get("type"), i.get("name"))
+                  for i in _xml(_client_run()["disco"]).iter("{http://jabber.org/protocol/disco#info}identity")
+                  if i.get("category") == "component"}
+    # Added by the VirtualHost modules themselves.
+    for kind, host in (("lobbyrooms", "lobby"), ("breakout_rooms", "breakout"),
+                       ("conference_duration", "conferenceduration")):
+        assert (kind, f"{host}.{DOMAIN}") in identities, (kind, identities)
+    # Announced by the components through mod_features_identity. Upstream's process_host_module
+    # fires the event from a host-activated handler: when a component starts before the main
+    # host has loaded features_identity, the announcement is lost (Prosody orders handlers of
+    # equal priority arbitrarily), so the disco shows exactly what features_identity logged.
     log = _node().file("/var/log/prosody/prosody.log").content_string
-    assert "stand-in mod_speakerstats loaded" in log
-    assert "stand-in mod_client_proxy loaded" in log
+    kinds = [("end_conference", "endconference"), ("speakerstats", "speakerstats"), ("polls", "polls"),
+             ("av_moderation", "avmoderation")]
+    if _prosody_13(_node()):
+        kinds.append(("room_metadata", "metadata"))
+    for kind, host in kinds:
+        logged = f"Adding identity {kind} for host {host}.{DOMAIN}" in log
+        assert ((kind, f"{host}.{DOMAIN}") in identities) == logged, (kind, identities)
+    assert sum(f"Adding identity {kind} " in log for kind, _ in kinds) >= 1
+
+
+def test_anonymous_client_gets_the_conference_from_focus_and_is_made_moderator():
+    run = _client_run()
+    assert run["jid1"].split("@")[1].startswith(f"{DOMAIN}/")  # SASL ANONYMOUS: a random user
+    answer = _xml(run["answer1"])
+    conference = answer.find(f"{{{FOCUS}}}conference")
+    assert answer.get("type") == "result" and answer.get("from") == f"focus.{DOMAIN}", run["answer1"]
+    assert (conference.get("room"), conference.get("ready"), conference.get("focusjid")) == \
+        (run["room"], "true", f"focus@auth.{DOMAIN}")
+    properties = {p.get("name"): p.get("value") for p in conference.findall(f"{{{FOCUS}}}property")}
+    assert properties == {"authentication": "false", "visitors-supported": "false"}
+    assert run["c1_item"]["affiliation"] == "owner" and run["c1_item"]["role"] == "moderator", run
+    assert _xml(run["answer2"]).find(f"{{{FOCUS}}}conference").get("ready") == "true"
+    assert run["c2_sees_c1"]["role"] == "moderator" and run["c2_sees_c1"]["jid"] == run["jid1"]
+    log = _node().file("/var/log/jitsi/jicofo.log").content_string
+    assert f"Conference request for room {run['room']}, from {run['jid1']}, token=False" in log
+    assert f"Joining {run['room']}" in log and "Electing new owner" in log
+
+
+def test_lobby_refuses_a_newcomer_until_a_moderator_admits_them():
+    run = _client_run()
+    lobby_room = run["room"].replace("@conference.", "@lobby.")
+    assert any("LOBBY-ENABLED" in m for m in run["c1_messages"]), run["c1_messages"]
+    assert any('<status code="104"' in m for m in run["c1_messages"]), run["c1_messages"]
+    # slixmpp prints stanzas without their default namespace (jabber:client).
+    no_name = _xml(run["no_display_name"]).find("error")
+    assert no_name.get("code") == "406" and no_name.find("{http://jitsi.org/jitmeet}displayname-required") is not None
+    refused = _xml(run["refused"])
+    error = refused.find("error")
+    assert (error.get("type"), error.get("code")) == ("auth", "407"), run["refused"]
+    assert error.find("{urn:ietf:params:xml:ns:xmpp-stanzas}registration-required") is not None
+    assert error.findtext("{http://jitsi.org/jitmeet}lobbyroom") == lobby_room
+    assert refused.findtext("lobbyroom") == lobby_room  # upstream's legacy copy
+    assert run["c3_in_lobby"] and run["c1_sees_knocker"]["jid"] == run["jid3"]
+    assert not run["c3_sees_moderator_in_lobby"]  # a knocker sees only itself
+    admitted = _xml(run["admitted"])
+    assert admitted.get("type") is None, run["admitted"]
+    item = admitted.find("{http://jabber.org/protocol/muc#user}x/{http://jabber.org/protocol/muc#user}item")
+    assert item.get("affiliation") == "member"
+
+
+def test_anonymous_client_cannot_join_the_brewery_or_get_a_room_outside_the_conference_muc():
+    run = _client_run()
+    assert run["brewery"] is None  # dropped without an answer, as mod_muc_filter_access does
+    err = _node().file("/var/log/prosody/prosody.err").content_string
+    assert "Filtering unauthorized presence" in err and "jvbbrewery@internal.auth" in err
+    # Upstream Jicofo checks no domain: it fails to join, logs, and never answers.
+    assert run["outside_muc"] is None
+    assert "Exception while trying to start the conference" in _node().file("/var/log/jitsi/jicofo.log").content_string
+
+
+def test_jicofo_counts_its_conferences_and_leaves_when_the_last_member_leaves():
+    node = _node()
+    _client_run()
+    log = poll(lambda: node.file("/var/log/jitsi/jicofo.log").content_string,
+               lambda text: "Last member left, stopping." in text)
+    assert "Last member left, stopping." in log and "Stopped." in log
+    stats = _json(node, "http://127.0.0.1:8888/stats")
+    assert stats["total_conferences_created"] >= 1, stats
 
 
 # Jicofo --------------------------------------------------------------------------------------------

@@ -321,6 +321,7 @@ class JicofoConfig:
     login: XmppLogin
     xmpp_domain: str
     conference_muc: str
+    client_proxy: str = None
     brewery: str = None
     selection_strategy: str = "SingleBridgeSelectionStrategy"
     region: str = None
@@ -376,6 +377,8 @@ def jicofo_config(tree, source="jicofo.conf"):
         xmpp_domain=xmpp_domain,
         # XmppConfig.kt conferenceMucJid: default conference.<xmpp-domain>
         conference_muc=str(hocon.get(tree, f"{client}.conference-muc-jid", f"conference.{xmpp_domain}")),
+        # XmppConfig.kt clientProxy: IQs NAT-ed by mod_client_proxy come from it (no default).
+        client_proxy=hocon.get(tree, f"{client}.client-proxy") or None,
         brewery=None if brewery in (None, "") else str(brewery),
         selection_strategy=str(hocon.get(tree, "jicofo.bridge.selection-strategy", "SingleBridgeSelectionStrategy")),
         region=None if region is None else str(region),

@@ -25,6 +25,7 @@ def build():
     from .xmpp import Focus
 
     focus = Focus(settings, state)
+    state.focus = focus
     if settings.health_enabled:
         state.health = HealthChecker(settings.health, focus.health_check)
     log.info("version %s, brewery %s, region %s, strategy %s, octo %s, health checks %s", state.version,

@@ -94,7 +94,13 @@ class JicofoState:
         self.connected = False
         self.bridges = {}  # occupant JID -> Bridge
         self.lost_bridges = 0
+        self.focus = None  # the Focus session (xmpp.py), set by jicofo.py: its conferences are counted
+        self.conferences_created = 0
         self.health = None  # a health.HealthChecker when jicofo.health.enabled, set by jicofo.py
+
+    def conference_created(self):
+        """FocusManager.createConference: ConferenceMetrics.conferencesCreated."""
+        self.conferences_created += 1
 
     # BridgeSelector.kt ---------------------------------------------------------------------------
     def update_bridge(self, jid, stats):
@@ -141,17 +147,20 @@ class JicofoState:
     def stats(self):
         """JicofoServices.getStats(): FocusManager's stats at the top level, the selector nested.
 
-        The stand-in has no conferences of its own: it reports what its bridges report.
+        Conferences opened through the focus protocol are counted as upstream counts them
+        (ConferenceMetrics.conferenceCount, conferencesCreated, currentParticipants); the synthetic
+        conferences the bridges open under /test/ are added to them.
         """
         reported = [b.stats for b in self.bridges.values()]
+        conferences = list(self.focus.conferences.values()) if self.focus else []
 
         def total(key):
             return sum(int(s.get(key, 0) or 0) for s in reported)
 
         stats = {
-            "conferences": total("conferences"),
-            "participants": total("participants"),
-            "total_conferences_created": total("total_conferences_created"),
+            "conferences": total("conferences") + len(conferences),
+            "participants": total("participants") + sum(len(c.members) for c in conferences),
+            "total_conferences_created": total("total_conferences_created") + self.conferences_created,
             "total_participants": total("total_participants"),
             "largest_conference": max((int(s.get("largest_conference", 0) or 0) for s in reported), default=0),
             "bridge_selector": self.selector_stats(),

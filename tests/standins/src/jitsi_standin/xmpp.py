@@ -16,6 +16,7 @@ from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
+from .conference import FOCUS, Conference, answer_element, client_jid
 from .health import Result
 
 COLIBRI = "http://jitsi.org/protocol/colibri"
@@ -214,7 +215,10 @@ class Focus(_Session):
         self.state = state
         self.checks = {}  # bridge occupant JID -> asyncio task
         self.rooms = {}  # health-check room JID -> future of the join
+        self.conferences = {}  # room JID -> Conference (FocusManager)
         self.add_event_handler("presence", self._presence)
+        self.register_handler(Callback(
+            "conference", MatchXPath(f"{{{self.default_ns}}}iq/{{{FOCUS}}}conference"), self._conference_iq))
 
     def on_online(self):
         if self.config.brewery:
@@ -226,6 +230,7 @@ class Focus(_Session):
 
     def on_offline(self):
         self.state.connected = False
+        self.conferences.clear()
         for jid in list(self.state.bridges):
             self._bridge_gone(jid)
 
@@ -233,6 +238,9 @@ class Focus(_Session):
         sender = presence["from"]
         if sender.bare in self.rooms:
             self._health_room_presence(presence)
+            return
+        if sender.bare in self.conferences:
+            self.conferences[sender.bare].presence(presence)
             return
         if sender.bare != self.config.brewery or sender.resource == self.config.login.username:
             return
@@ -292,6 +300,40 @@ class Focus(_Session):
             log.error("Unexpected error returned by the bridge %s: %s", jid, condition)
             return "unexpected"
         return "passed"
+
+    # ConferenceIqHandler.kt -------------------------------------------------------------------
+    def _conference_iq(self, iq):
+        if iq["type"] != "set":
+            return
+        room = iq.xml.find(f"{{{FOCUS}}}conference").get("room")
+        if not room:
+            reply = iq.reply(clear=True)
+            reply["error"]["type"] = "modify"
+            reply["error"]["condition"] = "bad-request"
+            reply["error"]["text"] = "No 'room' specified."
+            reply.send()
+            return
+        log.info("Conference request for room %s, from %s, token=False", room,
+                 client_jid(self.config.client_proxy, iq["from"]))
+        asyncio.ensure_future(self._answer_conference(iq, room.lower()))
+
+    async def _answer_conference(self, iq, room):
+        """FocusManager.conferenceRequest, then the result. If joining the room fails, upstream's
+        request task dies with the exception: the client gets no answer at all."""
+        conference = self.conferences.get(room)
+        if conference is None:
+            conference = self.conferences[room] = Conference(self, room)
+            self.state.conference_created()
+            try:
+                await conference.start()
+            except (RuntimeError, asyncio.TimeoutError, IqError, IqTimeout) as exc:
+                log.warning("Exception while trying to start the conference: %s", exc)
+                conference.stop()
+                return
+        await conference.joined
+        reply = iq.reply(clear=True)
+        reply.append(answer_element(room, self.config.login.jid, conference.joined.result() is None))
+        reply.send()
 
     # JicofoHealthChecker.kt --------------------------------------------------------------------
     async def health_check(self):

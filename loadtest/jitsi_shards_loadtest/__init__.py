@@ -1,0 +1,1 @@
+"""jitsi-shards-loadtest: synthetic jitsi-meet participants through the front door (issue 19)."""

@@ -1,0 +1,19 @@
+-- jitsi-meet-prosody stand-in @VERSION@: jitsi-meet mod_jitsi_session.lua @0eab4774 (global): copies
+-- the BOSH/websocket URL parameters into the session: previd (session resumption, read by
+-- mod_auth_jitsi-anonymous), room and prefix (the room the web client is in; the components
+-- look the room up from them).
+module:set_global();
+
+local http = require "util.http";
+
+local function init_session(event)
+	local session, query = event.session, event.request.url.query;
+	if query == nil then return; end
+	local params = http.formdecode(query);
+	session.previd = params.previd;
+	session.jitsi_web_query_room = http.urlencode(params.room);
+	session.jitsi_web_query_prefix = http.urlencode(params.prefix) or "";
+end
+
+module:hook_global("bosh-session", init_session);
+module:hook_global("websocket-session", init_session);

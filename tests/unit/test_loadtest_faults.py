@@ -1,0 +1,34 @@
+"""Faults: parsing, templating, and running the command at its time (a harmless echo)."""
+
+import asyncio
+import time
+
+import pytest
+
+from jitsi_shards_loadtest import faults
+
+
+def test_fault_specs():
+    assert faults.parse_fault("stop-front=lab-haproxy1@60") == {"kind": "stop-front", "target": "lab-haproxy1", "at": 60.0}
+    assert faults.parse_fault("drain-shard=eu1@2.5")["at"] == 2.5
+    for bad in ("stop-front=lab-haproxy1", "reboot=x@1", "drain-shard=@3", "stop-front=x@soon"):
+        with pytest.raises(ValueError, match="--fault"):
+            faults.parse_fault(bad)
+
+
+def test_commands_fill_the_kind_field():
+    commands = faults.parse_commands(["stop-front=docker stop {front}",
+                                      "drain-shard=ansible-playbook playbooks/front-drain.yml -e jitsi_front_shard={shard}"])
+    assert faults.command_for(faults.parse_fault("stop-front=lab-haproxy1@1"), commands) == "docker stop lab-haproxy1"
+    assert faults.command_for(faults.parse_fault("drain-shard=a@1"), commands).endswith("jitsi_front_shard=a")
+    with pytest.raises(ValueError, match="needs --fault-command"):
+        faults.command_for(faults.parse_fault("stop-front=x@1"), {})
+    with pytest.raises(ValueError):
+        faults.parse_commands(["stop-front"])
+
+
+def test_inject_runs_the_command_at_its_time():
+    log = []
+    origin = time.monotonic()
+    asyncio.run(faults.inject({"kind": "stop-front", "target": "h", "at": 0.2}, "echo stopping h", origin, log))
+    assert log[0]["rc"] == 0 and log[0]["output"] == "stopping h\n" and log[0]["started"] >= 0.2
