@@ -3,6 +3,7 @@
 import json
 import os
 import pathlib
+import subprocess
 import sys
 import time
 
@@ -26,6 +27,13 @@ except urllib.error.HTTPError as e:
 except Exception as e:
     print(json.dumps({"status": 0, "body": str(e)}))
 """
+
+
+def container_address(name):
+    """The address the controller reaches a scenario's container at (its molecule network)."""
+    out = subprocess.run(["docker", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
+                          name], capture_output=True, text=True, check=True).stdout
+    return out.split()[0]
 
 
 def host(name):

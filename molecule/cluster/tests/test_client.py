@@ -10,14 +10,13 @@ import json
 import os
 import pathlib
 import statistics
-import subprocess
 import uuid
 
 import pytest
 
 import jitsi_prosody
 from jitsi_shards_loadtest.client import XmppError, enter, MeetClient
-from testlib import host
+from testlib import container_address, host
 
 DOMAIN = "meet.lab.test"
 FRONTS = ["lab-haproxy1", "lab-haproxy2"]
@@ -26,15 +25,10 @@ FEATURES = dict({name: True for name in jitsi_prosody.FEATURES},
                 room_metadata=os.environ.get("JITSI_SHARDS_LAB_PROSODY", "debian") != "debian")
 
 
-def _address(container):
-    out = subprocess.run(["docker", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
-                          container], capture_output=True, text=True, check=True).stdout
-    return out.split()[0]
-
 
 @pytest.fixture(scope="module")
 def fronts():
-    return [_address(name) for name in FRONTS]
+    return [container_address(name) for name in FRONTS]
 
 
 def run(coroutine):

@@ -13,17 +13,12 @@ import time
 import urllib.error
 import urllib.request
 
-from testlib import poll
+from testlib import container_address, poll
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 FRONTS = ["lab-haproxy1", "lab-haproxy2"]
 STOPPED = FRONTS[0]
 
-
-def _address(container):
-    out = subprocess.run(["docker", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
-                          container], capture_output=True, text=True, check=True).stdout
-    return out.split()[0]
 
 
 def _serving(address):
@@ -37,11 +32,11 @@ def _serving(address):
 
 def test_300_participants_keep_their_rooms_shard_while_a_front_stops():
     out = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "load.json")
-    address = _address(STOPPED)
+    address = container_address(STOPPED)
     # 300 joins at 20/s take 15 s; the front stops at 20 s, once all are in, and the rooms are
     # held 25 s more: its participants reconnect through the other node.
     cmd = [str(ROOT / "scripts" / "jitsi-shards-loadtest"), "--domain", "meet.lab.test", "--no-verify",
-           *[arg for name in FRONTS for arg in ("--front", _address(name))],
+           *[arg for name in FRONTS for arg in ("--front", container_address(name))],
            "--rooms", "30", "--per-room", "10", "--arrival-rate", "20", "--hold", "30",
            "--presence-every", "10", "--chat-every", "20",
            "--fault", f"stop-front={STOPPED}@20", "--fault-command", "stop-front=docker stop {front}",

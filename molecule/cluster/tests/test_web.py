@@ -4,9 +4,10 @@ import gzip
 import http.client
 import socket
 import ssl
-import subprocess
 
 import pytest
+
+from testlib import container_address
 
 DOMAIN = "meet.lab.test"
 SECURITY_HEADERS = {"strict-transport-security": "max-age=31536000", "x-content-type-options": "nosniff",
@@ -15,9 +16,7 @@ SECURITY_HEADERS = {"strict-transport-security": "max-age=31536000", "x-content-
 
 @pytest.fixture(scope="module")
 def front():
-    out = subprocess.run(["docker", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
-                          "lab-haproxy1"], capture_output=True, text=True, check=True).stdout
-    return out.split()[0]
+    return container_address("lab-haproxy1")
 
 
 def get(front, path, **headers):
