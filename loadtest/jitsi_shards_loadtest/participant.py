@@ -10,6 +10,14 @@ from .client import MeetClient
 from .stats import classify_error
 
 UNREACHABLE = ("refused", "timeout", "reset", "network")
+LOST = ("closed", "reset")  # the front ended the connection (a stopping HAProxy does)
+
+
+def fails_over(phase, kind, fronts):
+    """Whether a failed join goes to the next front once, as a browser's does: the front could
+    not be reached, or it dropped the connection part-way through the join (lib-jitsi-meet
+    connects again). An answer (HTTP, XMPP error) or a slow server is the cluster's verdict."""
+    return fronts > 1 and ((phase == "connect" and kind in UNREACHABLE) or kind in LOST)
 
 
 @dataclass
@@ -78,12 +86,11 @@ class Participant:
         return client, phase
 
     async def join(self, reconnect=False):
-        """One join; a front that cannot be reached sends the join to the next front once (as DNS
-        round robin makes a browser do), counted as a failover rather than an error. An HTTP
-        answer is the front's verdict and counts as an error."""
+        """One join; a front that cannot be reached, or that drops the join part-way, sends it to
+        the next front once (as DNS round robin makes a browser do), counted as a failover
+        rather than an error (fails_over)."""
         client, phase = await self.attempt(reconnect)
-        if (isinstance(client, Exception) and phase == "connect" and len(self.settings.fronts) > 1
-                and classify_error(client) in UNREACHABLE):
+        if isinstance(client, Exception) and fails_over(phase, classify_error(client), len(self.settings.fronts)):
             self.recorder.failovers += 1
             self.front = (self.front + 1) % len(self.settings.fronts)
             client, phase = await self.attempt(reconnect)

@@ -32,3 +32,15 @@ def test_inject_runs_the_command_at_its_time():
     origin = time.monotonic()
     asyncio.run(faults.inject({"kind": "stop-front", "target": "h", "at": 0.2}, "echo stopping h", origin, log))
     assert log[0]["rc"] == 0 and log[0]["output"] == "stopping h\n" and log[0]["started"] >= 0.2
+
+
+def test_a_join_fails_over_when_its_front_is_gone_not_when_it_answers():
+    from jitsi_shards_loadtest.participant import fails_over
+    assert fails_over("connect", "refused", 2) and fails_over("connect", "timeout", 2)
+    # A front stopped part-way through the join closes or resets the connection.
+    assert fails_over("auth", "closed", 2) and fails_over("focus", "reset", 2)
+    # Answers and a slow cluster are errors; with one front there is nowhere to go.
+    assert not fails_over("connect", "http-503", 2)
+    assert not fails_over("focus", "timeout", 2)
+    assert not fails_over("muc", "xmpp-forbidden", 2)
+    assert not fails_over("auth", "closed", 1)
