@@ -159,22 +159,12 @@ def test_missing_options_make_the_real_prosody_log_upstreams_errors():
 # A client, as lib-jitsi-meet ---------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=None)
-@functools.lru_cache(maxsize=None)
 def _client_run():
-    """One run of the clients' scenario, shared by the tests that read what they saw.
-
-    Known and not understood (see the issue 15 note): right after Prosody and Jicofo start, the
-    stand-in Jicofo sometimes misses the first conference's first member, and that run fails
-    (item-not-found when the moderator configures the room). A second run passes; the cluster
-    scenario, where Jicofo has been up for minutes, never showed it. So one more run is allowed,
-    and the first failure stays visible in the output."""
+    """One run of the clients' scenario, shared by the tests that read what they saw."""
     node = _node()
     script = (pathlib.Path(__file__).parent / "files" / "focus_client.py").read_text()
     node.check_output(f"cat > /tmp/focus_client.py <<'EOF'\n{script}\nEOF")
     cmd = node.run(f"timeout 150 python3 /tmp/focus_client.py {DOMAIN}")
-    if cmd.rc != 0:
-        print(f"first client run failed, once more: {cmd.stderr[-2000:]}")
-        cmd = node.run(f"timeout 150 python3 /tmp/focus_client.py {DOMAIN}")
     assert cmd.rc == 0, cmd.stderr
     return json.loads(cmd.stdout.strip().splitlines()[-1])
 

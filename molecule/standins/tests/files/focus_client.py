@@ -106,6 +106,9 @@ async def main():
     out["jid1"] = await c1.login()
     out["disco"] = await disco(c1, DOMAIN)
     out["answer1"] = await c1.conference(ROOM)
+    if out["answer1"] is None or 'type="result"' not in out["answer1"]:
+        # Everything after this depends on Jicofo being in the room: say what focus answered.
+        sys.exit(f"focus.{DOMAIN} did not accept the conference request: {out['answer1']}")
     c1.join(ROOM, "one")
     own = await c1.wait_presence(lambda p: str(p["from"]) == f"{ROOM}/one" and item(p).get("affiliation") == "owner")
     out["c1_item"] = item(own) if own else None
