@@ -214,7 +214,7 @@ def service_config(shard, plan, underlay, ports, paths):
         "shard_state": {"address": shard["signal_address"] if host != shard["signal"] else "127.0.0.1",
                         "port": int(ports["shard_state"])},
         "bridges": [{"host": b["host"], "slot": b["slot"], "slot_name": b["slot_name"],
-                     "address": underlay.get(b["host"], b["host"]), "overlay_address": plan[b["host"]]["vx"],
+                     "address": underlay.get(b["host"]) or b["host"], "overlay_address": plan[b["host"]]["vx"],
                      "rest_port": int(ports["rest"])} for b in shard["bridges"]],
     }
 
