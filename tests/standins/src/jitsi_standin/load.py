@@ -12,6 +12,8 @@ The thresholds are videobridge.load-management.load-measurements.<kind>.load-thr
 (reference.conf: 50000 packets/s, 0.9), the kind load-measurement (reference.conf: cpu-usage).
 """
 
+from .config import ConfigError
+
 SAMPLE_PERIOD = 10
 # Audio (50 packets/s) and one simulcast video layer (about 200 packets/s) of one participant.
 PACKETS_PER_STREAM = 250
@@ -36,7 +38,7 @@ class LoadManager:
     def __init__(self, measurement, threshold, clock, cpu=read_proc_stat):
         if measurement not in ("packet-rate", "cpu-usage"):
             # JvbLoadManager.create: any other value stops the bridge at start.
-            raise ValueError(f"Invalid configuration for load measurement type: {measurement}")
+            raise ConfigError(f"Invalid configuration for load measurement type: {measurement}")
         self.measurement = measurement
         self.threshold = threshold
         self.clock = clock
