@@ -7,6 +7,7 @@ tests/unit/test_autoscaler_service.py drives it with fakes.
 import json
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import decide
 from providers import ProviderError
@@ -79,9 +80,11 @@ class Autoscaler:
 
     # one interval ---------------------------------------------------------------------------------
     def observe(self):
+        # All at once: a powered-off host costs its timeout, not the others' time.
+        with ThreadPoolExecutor(max_workers=min(16, len(self.config["bridges"]))) as pool:
+            answers = list(pool.map(self.fetch, self.config["bridges"]))
         bridges = []
-        for bridge in self.config["bridges"]:
-            stats = self.fetch(bridge)
+        for bridge, stats in zip(self.config["bridges"], answers):
             state = classify(stats, self.action, bridge["host"])
             bridges.append({"host": bridge["host"], "slot": bridge["slot"], "state": state, "answered": stats is not None,
                             "stress": float((stats or {}).get("stress_level", 0.0) or 0.0),
