@@ -16,7 +16,7 @@ except ImportError:  # unit tests run without Ansible
 
 PORT_KEYS = (
     "ssh", "http", "https", "haproxy_peers", "haproxy_stats", "nginx_https", "jicofo_rest", "shard_state",
-    "xmpp_c2s", "jvb_udp", "jvb_rest", "wireguard", "vxlan",
+    "xmpp_c2s", "jvb_udp", "jvb_rest", "wireguard", "vxlan", "autoscaler_metrics",
 )
 CIDR_KEYS = ("admin_cidrs", "monitoring_cidrs")
 
@@ -114,6 +114,17 @@ def _shard_of(host, shards):
     return None
 
 
+def _autoscaler(shard):
+    """The host running the shard's autoscaler, or None (roles/jitsi_autoscaler)."""
+    cfg = shard.get("autoscale") or {}
+    return (cfg.get("host") or shard["signal"]) if cfg.get("enabled") is True else None
+
+
+def _scaler_sources(scaler, hostvars, overlay):
+    # It reaches the bridges over the overlay (their vx0 addresses), so from its own vx0 address.
+    return _of([scaler], hostvars) + ([overlay["plan"][scaler]["vx"]] if scaler in overlay["plan"] else [])
+
+
 def firewall_rules(host, groups, shards, hostvars, ports, settings, overlay):
     """Accept rules of `host`: [{comment, statement}] in a stable order.
 
@@ -142,13 +153,29 @@ def firewall_rules(host, groups, shards, hostvars, ports, settings, overlay):
         rules += _rule(f"nginx HTTPS (web app, BOSH, websockets): {who}", "tcp", ports["nginx_https"], web)
         rules += _rule("Jicofo REST (health checks): the HAProxy nodes and monitoring networks", "tcp",
                        ports["jicofo_rest"], _of(haproxy, hostvars) + monitoring)
-        if haproxy:
-            rules += _rule("shard state (drain/ready) for the agent-check: the HAProxy nodes", "tcp",
-                           ports["shard_state"], _of(haproxy, hostvars))
+        scaler = _autoscaler(shard)
+        remote = scaler if scaler not in (None, host) else None
+        if haproxy or remote:
+            who = " and ".join(w for w, on in (("the HAProxy nodes", haproxy), ("its autoscaler", remote)) if on)
+            rules += _rule(f"shard state (drain/ready) for the agent-check: {who}", "tcp", ports["shard_state"],
+                           _of(haproxy, hostvars) + (_scaler_sources(remote, hostvars, overlay) if remote else []))
         rules += _rule(f"XMPP c2s: bridges of shard {shard['name']}", "tcp", ports["xmpp_c2s"], bridge_sources)
     if shard and host in [b["host"] for b in shard["bridges"]]:
         rules += _rule("media (ICE UDP, clients and relays between bridges): anyone", "udp", ports["jvb_udp"])
-        rules += _rule("bridge REST (stats, health): monitoring networks", "tcp", ports["jvb_rest"], monitoring)
+        scaler = _autoscaler(shard)
+        if scaler is None:
+            rules += _rule("bridge REST (stats, health): monitoring networks", "tcp", ports["jvb_rest"], monitoring)
+        else:
+            rules += _rule(f"bridge REST (stats, health, graceful shutdown): monitoring networks and the shard's "
+                           f"autoscaler", "tcp", ports["jvb_rest"], monitoring + _scaler_sources(scaler, hostvars, overlay))
+            if shard["autoscale"].get("provider") == "systemd":
+                rules += _rule("SSH for the autoscaler's forced command (start/stop jitsi-videobridge2)", "tcp",
+                               ports["ssh"], _scaler_sources(scaler, hostvars, overlay))
+    scaled = sorted(name for name, s in shards.items() if _autoscaler(s) == host)
+    if scaled:
+        members = [overlay["plan"][m]["vx"] for m in sorted(overlay["plan"])]
+        rules += _rule(f"autoscaler metrics (shard {', '.join(scaled)}): the cluster's overlay and monitoring networks",
+                       "tcp", ports["autoscaler_metrics"], members + monitoring)
     if host in overlay["plan"]:
         rules += _rule("WireGuard: overlay peers", "udp", ports["wireguard"], _of(overlay["peers"], hostvars))
         rules += _rule("VXLAN inside WireGuard: overlay peers, on wg0 only", "udp", ports["vxlan"],

@@ -74,7 +74,7 @@ SNAPSHOT_KEYS = (
     "ansible_host", "jitsi_signal_address", "jitsi_shard_region", "jitsi_bridge_pool_size", "jitsi_bridge_slot",
     "jitsi_bridge_region", "jitsi_overlay_index", "jitsi_overlay_region",
     "jitsi_videobridge_public_address", "jitsi_videobridge_private_address", "jitsi_videobridge_stun_servers",
-    *VERSION_FORMATS, *RETIRED,
+    "jitsi_autoscale", "jitsi_bridge_standby", *VERSION_FORMATS, *RETIRED,
 )
 
 
@@ -145,7 +145,16 @@ def _shard_settings(hostvars, members, defaults):
     return {
         "region": hv.get("jitsi_shard_region", defaults.get("region", "default")),
         "pool_size": _pool_size(hv.get("jitsi_bridge_pool_size", defaults.get("pool_size", 10))),
+        # A mapping merged over the role default (a shard sets only what differs); anything else is
+        # kept as given for validation to name (jitsi_autoscale.autoscale_errors).
+        "autoscale": _autoscale(hv.get("jitsi_autoscale"), defaults.get("autoscale") or {}),
     }
+
+
+def _autoscale(value, default):
+    if value is None:
+        return dict(default)
+    return {**default, **value} if isinstance(value, dict) else value
 
 
 def _signal_address(host, hostvars):
@@ -154,7 +163,7 @@ def _signal_address(host, hostvars):
 
 
 def shard_table(groups, hostvars, defaults):
-    """shard name -> {name, group, region, pool_size, signal, signal_address, bridges}.
+    """shard name -> {name, group, region, pool_size, signal, signal_address, bridges, autoscale}.
 
     Assumes a valid inventory (see inventory_errors); bridges are sorted by slot.
     """
@@ -177,6 +186,8 @@ def shard_table(groups, hostvars, defaults):
                 "slot": slot,
                 "slot_name": slot_name(slot, size) if slot is not None and valid_size else None,
                 "region": hostvars[host].get("jitsi_bridge_region", settings["region"]),
+                # Provisioned stopped, for the shard's autoscaler to start (jitsi_autoscale).
+                "standby": hostvars[host].get("jitsi_bridge_standby", False) is True,
             })
         bridges.sort(key=lambda b: (b["slot"] is None, b["slot"] or 0, b["host"]))
         name = group[len(SHARD_PREFIX):]
@@ -188,6 +199,7 @@ def shard_table(groups, hostvars, defaults):
             "signal": signals[0] if signals else None,
             "signal_address": _signal_address(signals[0], hostvars) if signals else None,
             "bridges": bridges,
+            "autoscale": settings["autoscale"],
         }
     return table
 

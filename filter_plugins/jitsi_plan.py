@@ -25,12 +25,13 @@ def _sibling(name):
 
 inventory = _sibling("jitsi_inventory")
 overlay = _sibling("jitsi_overlay")
+autoscale = _sibling("jitsi_autoscale")
 
 
 def cluster_plan(groups, hostvars, settings):
     """{errors} when the inventory has problems, else {errors: [], shards, host_shards, overlay}.
 
-    settings: defaults ({pool_size, region}: role defaults are not in hostvars), seed_defined,
+    settings: defaults ({pool_size, region, autoscale}: role defaults are not in hostvars), seed_defined,
     front_external (jitsi_front_external), member_groups and cidrs ({variable name: block}) of
     the overlay.
     """
@@ -39,12 +40,14 @@ def cluster_plan(groups, hostvars, settings):
     errors = inventory.inventory_errors(groups, snapshot, settings["defaults"], settings["seed_defined"])
     errors += inventory.front_errors(groups, settings.get("front_external", False))
     errors += overlay.overlay_errors(members, snapshot, settings["cidrs"])
+    shards = inventory.shard_table(groups, snapshot, settings["defaults"])
+    errors += autoscale.autoscale_errors(shards, groups, snapshot, members)
     if errors:
         return {"errors": errors}
     wg_cidr, vx_cidr = settings["cidrs"]["jitsi_overlay_wg_cidr"], settings["cidrs"]["jitsi_overlay_cidr"]
     return {
         "errors": [],
-        "shards": inventory.shard_table(groups, snapshot, settings["defaults"]),
+        "shards": shards,
         "host_shards": inventory.host_shards(groups),
         "overlay": {
             "members": members,

@@ -7,6 +7,7 @@ from jitsi_firewall import AnsibleFilterError, admits, firewall_errors, firewall
 PORTS = {
     "ssh": 22, "http": 80, "https": 443, "haproxy_peers": 10000, "haproxy_stats": 8404, "nginx_https": 443,
     "jicofo_rest": 8888, "shard_state": 8889, "xmpp_c2s": 5222, "jvb_udp": 10000, "jvb_rest": 8080, "wireguard": 51820, "vxlan": 4789,
+    "autoscaler_metrics": 9780,
 }
 SETTINGS = {"admin_cidrs": ["192.0.2.0/24"], "monitoring_cidrs": [], "monitoring_ports": []}
 GROUPS = {
@@ -128,3 +129,34 @@ def test_lock_out_guard():
     assert not admits("203.0.113.9", ["192.0.2.0/24"])
     assert not admits("2001:db8::1", ["192.0.2.0/24"])
     assert not admits("192.0.2.44", [])
+
+
+def _autoscaled(host, provider="systemd", scaler=""):
+    shards = {name: dict(shard) for name, shard in SHARDS.items()}
+    shards["a"]["autoscale"] = {"enabled": True, "provider": provider, "host": scaler}
+    return [r["statement"] for r in firewall_rules(host, GROUPS, shards, HOSTVARS, PORTS, SETTINGS, _overlay(host))]
+
+
+def test_the_autoscaler_reaches_its_bridges_rest_and_forced_command_only():
+    # a-signal runs shard a's autoscaler: underlay 10.0.1.1, overlay 10.99.0.1.
+    bridge = _autoscaled("a-jvb1")
+    assert "ip saddr { 10.0.1.1, 10.99.0.1 } tcp dport 8080 counter accept" in bridge
+    assert "ip saddr { 10.0.1.1, 10.99.0.1 } tcp dport 22 counter accept" in bridge
+    # The command provider acts from outside: no SSH for it; shard b's bridges are not its business.
+    assert not any("dport 22" in r and "10.99.0.1" in r for r in _autoscaled("a-jvb1", provider="command"))
+    assert not any("10.99.0.1" in r for r in _autoscaled("b-jvb1"))
+
+
+def test_autoscaler_metrics_are_open_to_the_cluster_only():
+    # Every overlay member's vx0 address (sorted by address), nobody else.
+    assert "ip saddr { 10.99.0.1, 10.99.0.2, 10.99.0.3, 10.99.0.4, 10.99.0.5 } tcp dport 9780 counter accept" \
+        in _autoscaled("a-signal")
+    assert not any("dport 9780" in r for r in rules("a-signal"))
+    assert not any("dport 9780" in r for r in _autoscaled("b-signal"))
+
+
+def test_an_autoscaler_elsewhere_reads_the_shard_state():
+    # Shard a's autoscaler on b-signal: a-signal's state agent admits it besides the HAProxy nodes.
+    assert "ip saddr { 10.0.0.1, 10.0.0.2, 10.0.2.1, 10.99.0.4 } tcp dport 8889 counter accept" in _autoscaled(
+        "a-signal", scaler="b-signal")
+    assert any("dport 9780" in r for r in _autoscaled("b-signal", scaler="b-signal"))

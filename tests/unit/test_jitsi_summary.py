@@ -69,3 +69,49 @@ def test_registered_results_are_read_as_ansible_leaves_them():
     assert "overlay: 1/3 members reach every peer over vx0" in lines
     assert "UNHEALTHY: overlay: a-jvb1 was not probed" in lines
     assert not any("b-signal was not probed" in line for line in lines)
+
+
+def _autoscaled():
+    bridges = [{"host": f"a-jvb{n}", "slot_name": f"jvb-0{n}", "region": "eu", "standby": n > 1} for n in (1, 2, 3)]
+    return {"a": {"region": "eu", "signal": "a-signal", "bridges": bridges,
+                  "autoscale": {"enabled": True, "host": ""}}}
+
+
+METRICS = """# HELP jitsi_autoscaler_running_bridges Bridges running and in the brewery.
+# TYPE jitsi_autoscaler_running_bridges gauge
+jitsi_autoscaler_desired_bridges{shard="a"} 3
+jitsi_autoscaler_running_bridges{shard="a"} 2
+jitsi_autoscaler_standby_bridges{shard="a"} 0
+jitsi_autoscaler_min_bridges{shard="a"} 1
+jitsi_autoscaler_max_bridges{shard="a"} 3
+jitsi_autoscaler_average_stress{shard="a"} 0.91
+jitsi_autoscaler_action_in_progress{shard="a",action="up",bridge="a-jvb3",reason="average stress 0.91 above 0.8 for 3 intervals"} 1
+jitsi_autoscaler_last_action_info{shard="a",action="up",bridge="a-jvb2",result="done",reason="say \\"hi\\"\\nbye"} 1
+"""
+
+
+def test_autoscaler_state_from_its_metrics():
+    state = summary.autoscaler_state({"status": 200, "content": METRICS})
+    assert (state["desired"], state["running"], state["standby"], state["min"], state["max"]) == (3, 2, 0, 1, 3)
+    assert state["action"] == {"action": "up", "bridge": "a-jvb3", "reason": "average stress 0.91 above 0.8 for 3 intervals"}
+    assert state["last"]["reason"] == 'say "hi"\nbye'
+    assert summary.autoscaler_state({"status": -1, "msg": "refused"}) is None
+    assert summary.autoscaler_state({"skipped": True}) is None
+
+
+def test_an_autoscaled_shard_expects_the_bridges_its_autoscaler_runs():
+    shards = _autoscaled()
+    assert summary.expected_bridges(shards["a"], {"status": 200, "content": METRICS}) == 2
+    # Not answering: the bridges site.yml started (the standbys stay stopped).
+    assert summary.expected_bridges(shards["a"], {}) == 1
+    assert summary.expected_bridges(dict(shards["a"], autoscale={"enabled": False})) == 3
+    lines = summary.cluster_summary(shards, {"a": _stats(2, 2)}, ["h1"], "meet.test",
+                                    autoscalers={"a": {"status": 200, "content": METRICS}})
+    assert lines[0].startswith("shard a [eu] signal a-signal: 2/2 bridges registered, 2 operational: "
+                               "a-jvb1 (jvb-01, eu), a-jvb2 (jvb-02, eu, standby)")
+    assert lines[1] == ("shard a autoscaler: 2 running, 3 desired, 0 standby (min 1, max 3), average stress 0.91; "
+                        "now: up a-jvb3 (average stress 0.91 above 0.8 for 3 intervals); "
+                        'last: up a-jvb2 done (say "hi"\nbye)')
+    assert lines[-1] == "all shards healthy"
+    lines = summary.cluster_summary(shards, {"a": _stats(1, 1)}, ["h1"], "meet.test", autoscalers={"a": {"status": -1}})
+    assert "UNHEALTHY: shard a: its autoscaler on a-signal did not answer /metrics" in lines

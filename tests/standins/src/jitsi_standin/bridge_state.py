@@ -13,6 +13,7 @@ import time
 
 from .config import ConfigError
 from .health import Result
+from .load import LoadManager
 
 RUNNING, GRACEFUL_SHUTDOWN, SHUTTING_DOWN = "RUNNING", "GRACEFUL_SHUTDOWN", "SHUTTING_DOWN"
 
@@ -35,6 +36,7 @@ class BridgeState:
         self.media = {"media_packets": 0}  # filled by ice.bind
         self.candidates = []
         self.health = None  # a health.HealthChecker, set by bridge.py
+        self.load = LoadManager(config.load_measurement, config.load_threshold, clock)
 
     # persistence (test-only counters) ---------------------------------------------------------
     def _read_counters(self):
@@ -65,6 +67,7 @@ class BridgeState:
             self.completed += len(done)
             self.counters["completed"] += len(done)
             self._write_counters()
+        self.load.maybe_sample(self.conferences)
         if self.shutdown_state == GRACEFUL_SHUTDOWN and now >= self.graceful_deadline:
             self._shutting_down()
         self._maybe_shutdown()
@@ -117,7 +120,7 @@ class BridgeState:
             "total_conferences_created": self.created,
             "total_conferences_completed": self.completed,
             "total_participants": self.total_participants,
-            "stress_level": 0.0,
+            "stress_level": self.load.stress,
             "average_participant_stress": 0.01,
             "graceful_shutdown": self.shutdown_state != RUNNING,
             "shutting_down": self.shutdown_state == SHUTTING_DOWN,

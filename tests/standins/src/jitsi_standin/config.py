@@ -156,6 +156,8 @@ class BridgeConfig:
     graceful_shutdown_min_participants: int = 0
     graceful_shutdown_max_duration: float = 86400
     shutting_down_delay: float = 60
+    load_measurement: str = "cpu-usage"
+    load_threshold: float = 0.9
 
 
 def rest_apis(tree):
@@ -313,7 +315,21 @@ def bridge_config(tree, source="jvb.conf", log=None):
         graceful_shutdown_max_duration=_setting(
             tree, "videobridge.shutdown.graceful-shutdown-max-duration", "24 hours", duration),
         shutting_down_delay=_setting(tree, "videobridge.shutdown.shutting-down-delay", "1 minutes", duration),
+        **load_management(tree),
     )
+
+
+def load_management(tree):
+    """The measurement stress is computed from and its threshold (jvb load_management/JvbLoadManager.kt,
+    PacketRateMeasurement.kt, CpuMeasurement.kt and reference.conf @a29d97d1)."""
+    base = "videobridge.load-management.load-measurements"
+    kind = str(hocon.get(tree, f"{base}.load-measurement", "cpu-usage"))
+    default = {"packet-rate": 50000, "cpu-usage": 0.9}.get(kind, 1)
+    try:
+        threshold = float(hocon.get(tree, f"{base}.{kind}.load-threshold", default))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{base}.{kind}.load-threshold: not a number") from exc
+    return {"load_measurement": kind, "load_threshold": threshold}
 
 
 @dataclass
