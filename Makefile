@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export JITSI_SHARDS_TEST_SEED ?= $(shell head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
 # Scenarios `make test` runs, in order (each one builds on the harness, not on the others).
-SCENARIOS ?= cluster shard overlay standins autoscale
+SCENARIOS ?= cluster autoscale shard overlay standins
 JOBS ?= 2
 S ?=
 
