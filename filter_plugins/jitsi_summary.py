@@ -56,15 +56,16 @@ def autoscaler_state(value):
     return found if "running" in found else None
 
 
-def expected_bridges(shard, autoscaler=None):
+def expected_bridges(shard, autoscaler=None, down=()):
     """How many bridges Jicofo should count: every bridge of the shard, or in an autoscaled shard
-    those its autoscaler runs (the ones site.yml started when it does not answer)."""
+    those its autoscaler runs (the ones site.yml started when it does not answer). Bridges on
+    `down` hosts (failed or unreachable in this run) are not counted: waiting for them is futile."""
     if not (shard.get("autoscale") or {}).get("enabled") is True:
-        return len(shard["bridges"])
+        return sum(1 for b in shard["bridges"] if b["host"] not in down)
     state = autoscaler_state(autoscaler)
     if state is not None:
         return state["running"]
-    return sum(1 for b in shard["bridges"] if not b.get("standby"))
+    return sum(1 for b in shard["bridges"] if not b.get("standby") and b["host"] not in down)
 
 
 def _autoscaler_line(name, state):

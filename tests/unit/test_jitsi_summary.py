@@ -115,3 +115,14 @@ def test_an_autoscaled_shard_expects_the_bridges_its_autoscaler_runs():
     assert lines[-1] == "all shards healthy"
     lines = summary.cluster_summary(shards, {"a": _stats(1, 1)}, ["h1"], "meet.test", autoscalers={"a": {"status": -1}})
     assert "UNHEALTHY: shard a: its autoscaler on a-signal did not answer /metrics" in lines
+
+
+def test_the_wait_does_not_count_bridges_on_hosts_that_are_down():
+    shards = _autoscaled()
+    fixed = dict(shards["a"], autoscale={"enabled": False})
+    assert summary.expected_bridges(fixed, down=["a-jvb2"]) == 2
+    assert summary.expected_bridges(fixed, down=["a-signal", "elsewhere"]) == 3
+    # Autoscaled and not answering: the started bridges, less those that are down.
+    assert summary.expected_bridges(shards["a"], {}, down=["a-jvb1"]) == 0
+    # Its autoscaler knows what runs.
+    assert summary.expected_bridges(shards["a"], {"status": 200, "content": METRICS}, down=["a-jvb1"]) == 2
