@@ -66,6 +66,16 @@ def poll(fetch, done, timeout=60, interval=2):
         time.sleep(interval)
 
 
+def haproxy_peers_synced(front):
+    """Whether an HAProxy node has learnt the stick table from its peers since it started: the
+    peers section's flags hold "resync from local finished" and "from remote finished" (0x1, 0x2;
+    HAProxy 2.6 src/peers.c PEERS_F_RESYNC_LOCAL/REMOTE). Either is also set when there was
+    nothing to learn (timeout, no peer up)."""
+    out = host(front).check_output("echo 'show peers' | socat -t 2 stdio /run/haproxy/admin.sock")
+    flags = next((word.split("=", 1)[1] for word in out.split() if word.startswith("flags=")), "0x0")
+    return int(flags, 16) & 0x3 == 0x3
+
+
 def derived_secrets(seed, shards, pool_size, domain):
     """{label: value} of the seed and every secret the roles derive from it.
 

@@ -13,7 +13,7 @@ import subprocess
 import time
 
 import jitsi_front
-from testlib import host, poll
+from testlib import haproxy_peers_synced, host, poll
 
 testinfra_hosts = ["ansible://lab-haproxy1"]
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -124,14 +124,10 @@ def _full_status(front, server):
     return next(r["status"] for r in rows if r["pxname"] == "jitsi_shards" and r["svname"] == server)
 
 
-def _peers_synced(front):
-    """Whether a node has learnt the stick table from its peers since it started: the peers
-    section's flags hold "resync from local finished" and "from remote finished" (0x1, 0x2;
-    HAProxy 2.6 src/peers.c PEERS_F_RESYNC_LOCAL/REMOTE). Either is also set when there was
-    nothing to learn (timeout, no peer up)."""
-    out = host(front).check_output("echo 'show peers' | socat -t 2 stdio /run/haproxy/admin.sock")
-    flags = next((word.split("=", 1)[1] for word in out.split() if word.startswith("flags=")), "0x0")
-    return int(flags, 16) & 0x3 == 0x3
+def _table_size(front):
+    """The stick table's header line: its size and used entries."""
+    out = host(front).check_output("echo 'show table jitsi_shards' | socat -t 2 stdio /run/haproxy/admin.sock")
+    return out.splitlines()[0] if out else ""
 
 
 def _wait_status(server, wanted, timeout=60):
@@ -235,10 +231,11 @@ def test_drain_keeps_existing_rooms_and_sends_new_ones_elsewhere():
         assert all(a == ["shard_b"] for a in new), new[:5]
         # A started node serves before it has learnt the table from its peer (HAProxy has no
         # gate for that): once it has, the drained shard's rooms are there.
-        assert poll(lambda: _peers_synced(FRONTS[1]), bool, timeout=30, interval=0.5)
+        assert poll(lambda: haproxy_peers_synced(FRONTS[1]), bool, timeout=30, interval=0.5)
         answers = _ask(on_a[:10], FRONTS[1:])
         assert all(a == ["shard_a"] for a in answers), \
-            ("the restarted node lost sticky rooms", answers, _full_status(FRONTS[1], "shard_a"))
+            ("the restarted node lost sticky rooms", answers, _full_status(FRONTS[1], "shard_a"),
+             {front: _table_size(front) for front in FRONTS})
     finally:
         _playbook("front-drain.yml", "-e", "jitsi_front_shard=a", "-e", "jitsi_front_state=ready")
     _wait_status("shard_a", "UP")
