@@ -11,7 +11,9 @@ except ImportError:  # unit tests run without Ansible
 
 
 def host_address(host, hostvars):
-    """The address other cluster hosts use for `host`, computed one way everywhere.
+    """The address other cluster hosts use for `host`, computed one way everywhere: /etc/hosts
+    here, and the overlay's underlay address (roles/jitsi_overlay, which publishes it for the
+    firewall and WireGuard) through the filter `jitsi_host_address`.
 
     `jitsi_host_address` (the one address setting per host, roles/jitsi) wins, then the
     default IPv4 address from the host's facts (cached facts are enough).
@@ -24,7 +26,8 @@ def host_address(host, hostvars):
     if address:
         return address
     raise AnsibleFilterError(
-        f"host {host}: no address for /etc/hosts. Set jitsi_host_address for {host} "
+        f"host {host}: no address that other hosts reach it by (no default IPv4 route in its facts). "
+        f"Set jitsi_host_address for {host} "
         f"(host var), or gather its facts in the same run."
     )
 
@@ -47,4 +50,4 @@ def hosts_entries(groups, hostvars, group_names):
 
 class FilterModule:
     def filters(self):
-        return {"jitsi_hosts_entries": hosts_entries}
+        return {"jitsi_hosts_entries": hosts_entries, "jitsi_host_address": host_address}
