@@ -18,11 +18,12 @@ def front_peers(hosts, hostvars):
     ]
 
 
-def haproxy_server_status(stat_csv, backend, server):
+def haproxy_server_status(stat_csv, backend, server, whole=False):
     """First word of a server's status in HAProxy's `show stat` CSV ("" when it is not there).
 
     HAProxy 2.6 prints e.g. "UP", "UP 1/2" (going down), "DOWN", "DRAIN (agent)", "MAINT",
-    "no check"; the first word is what the playbooks wait for.
+    "no check"; the first word is what the playbooks wait for. With `whole`, the whole status:
+    "UP" alone is up with no failed check counted against it, where "UP 1/5" is on its way down.
     """
     lines = (stat_csv or "").splitlines()
     if not lines or not lines[0].startswith("# "):
@@ -35,7 +36,8 @@ def haproxy_server_status(stat_csv, backend, server):
     for line in lines[1:]:
         fields = line.split(",")
         if len(fields) > st and fields[px] == backend and fields[sv] == server:
-            return (fields[st].split() or [""])[0].upper()
+            status = fields[st].strip().upper()
+            return status if whole else (status.split() or [""])[0]
     return ""
 
 

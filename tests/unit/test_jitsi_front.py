@@ -38,6 +38,13 @@ def test_server_status_is_the_first_word_of_its_row():
     assert front.haproxy_server_status(STAT, "other", "shard_a") == "MAINT"
 
 
+def test_the_whole_status_tells_a_clean_up_from_one_going_down():
+    # The rolling upgrade's undrain waits for a clean "UP": "UP 1/2" still counts failed checks.
+    assert front.haproxy_server_status(STAT, "jitsi_shards", "shard_b", whole=True) == "UP 1/2"
+    assert front.haproxy_server_status(STAT.replace("UP 1/2", "UP"), "jitsi_shards", "shard_b", whole=True) == "UP"
+    assert front.haproxy_server_status(STAT, "jitsi_shards", "shard_a", whole=True) == "DRAIN (AGENT)"
+
+
 def test_server_status_of_an_unknown_server_or_bad_output_is_empty():
     assert front.haproxy_server_status(STAT, "jitsi_shards", "shard_c") == ""
     assert front.haproxy_server_status("Unknown command\n", "jitsi_shards", "shard_a") == ""
