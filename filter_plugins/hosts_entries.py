@@ -26,7 +26,8 @@ def host_address(host, hostvars):
     if address:
         return address
     raise AnsibleFilterError(
-        f"host {host}: no address that other hosts reach it by (no default IPv4 route in its facts). "
+        f"host {host}: no address that other hosts reach it by (jitsi_host_address is not set, "
+        f"and its facts have no default IPv4 address). "
         f"Set jitsi_host_address for {host} "
         f"(host var), or gather its facts in the same run."
     )
