@@ -42,7 +42,8 @@ def parser():
     p.add_argument("--no-verify", dest="verify", action="store_false", help="do not verify TLS certificates")
     p.add_argument("--cafile", help="CA bundle to verify the fronts' certificates with")
     p.add_argument("--fault", action="append", default=[], metavar="KIND=NAME@SECONDS",
-                   help=f"a fault part-way through ({', '.join(KINDS)}), e.g. stop-front=lab-haproxy1@60")
+                   help=f"a fault part-way through ({', '.join(KINDS)}), e.g. stop-front=lab-haproxy1@60 (60 s "
+                        "after the start) or @+5 (5 s after the first step's participants are all in)")
     p.add_argument("--fault-command", action="append", default=[], metavar="KIND=COMMAND",
                    help="the shell command of a fault kind, with {front} or {shard}, e.g. "
                    "'stop-front=docker stop {front}'")

@@ -71,8 +71,8 @@ async def run(opts):
     sampler = Sampler(opts.sample_host, origin, opts.sample_command, opts.sample_every)
     sampler.start()
     commands = faults.parse_commands(opts.fault_command)
-    fault_log = []
-    fault_tasks = [asyncio.ensure_future(faults.inject(f, faults.command_for(f, commands), origin, fault_log))
+    fault_log, all_joined = [], asyncio.Event()
+    fault_tasks = [asyncio.ensure_future(faults.inject(f, faults.command_for(f, commands), origin, fault_log, all_joined))
                    for f in map(faults.parse_fault, opts.fault)]
     targets = opts.ramp or [opts.rooms * opts.per_room]
     stop, tasks, steps = asyncio.Event(), [], []
@@ -83,6 +83,7 @@ async def run(opts):
             tasks.append(asyncio.ensure_future(Participant(len(tasks), room, settings, recorder).live(stop)))
             await asyncio.sleep(1 / opts.arrival_rate)
         await settle(recorder, len(tasks), opts.timeout * 5)
+        all_joined.set()
         joined = recorder.now()
         await asyncio.sleep(opts.hold)
         step = summarize_step(recorder, sampler.records, index, target, start, joined, recorder.now())

@@ -9,9 +9,12 @@ from jitsi_shards_loadtest import faults
 
 
 def test_fault_specs():
-    assert faults.parse_fault("stop-front=lab-haproxy1@60") == {"kind": "stop-front", "target": "lab-haproxy1", "at": 60.0}
+    assert faults.parse_fault("stop-front=lab-haproxy1@60") == {"kind": "stop-front", "target": "lab-haproxy1",
+                                                                 "at": 60.0, "after_joined": False}
     assert faults.parse_fault("drain-shard=eu1@2.5")["at"] == 2.5
-    for bad in ("stop-front=lab-haproxy1", "reboot=x@1", "drain-shard=@3", "stop-front=x@soon"):
+    assert faults.parse_fault("stop-front=h@+5") == {"kind": "stop-front", "target": "h", "at": 5.0, "after_joined": True}
+    for bad in ("stop-front=lab-haproxy1", "reboot=x@1", "drain-shard=@3", "stop-front=x@soon", "stop-front=x@+",
+                "stop-front=x@-3"):
         with pytest.raises(ValueError, match="--fault"):
             faults.parse_fault(bad)
 
@@ -32,6 +35,23 @@ def test_inject_runs_the_command_at_its_time():
     origin = time.monotonic()
     asyncio.run(faults.inject({"kind": "stop-front", "target": "h", "at": 0.2}, "echo stopping h", origin, log))
     assert log[0]["rc"] == 0 and log[0]["output"] == "stopping h\n" and log[0]["started"] >= 0.2
+
+
+def test_an_after_joined_fault_waits_for_everyone_then_its_delay():
+    log = []
+
+    async def scenario():
+        joined = asyncio.Event()
+        task = asyncio.ensure_future(faults.inject(faults.parse_fault("stop-front=h@+0.1"), "echo stopping h",
+                                                   time.monotonic(), log, joined))
+        await asyncio.sleep(0.3)
+        assert log == []  # the start is long past, but not everyone is in yet
+        joined.set()
+        mark = time.monotonic()
+        await task
+        return time.monotonic() - mark
+
+    assert asyncio.run(scenario()) >= 0.1 and log[0]["output"] == "stopping h\n"
 
 
 def test_a_join_fails_over_when_its_front_is_gone_not_when_it_answers():

@@ -32,13 +32,17 @@ def _serving(address):
 def test_300_participants_keep_their_rooms_shard_while_a_front_stops():
     out = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "load.json")
     address = container_address(STOPPED)
-    # 300 joins at 20/s take 15 s; the front stops at 20 s, once all are in, and the rooms are
-    # held 25 s more: its participants reconnect through the other node.
+    # 300 joins at 20/s take 15 s; the front stops 5 s after all are in and the rooms are held
+    # 25 s more: its participants reconnect through the other node. (At a fixed time, a CI run
+    # that admitted people slowly had rooms half-joined when the front stopped: a room emptied by
+    # the stop was gone when its next participant, told "ready" by focus, came to join.)
+    # This test is about where rooms go, not speed: other scenarios share the CI machine, so the
+    # latency verdict is the join phase timeout (15 s); `make bench` measures latency unshared.
     cmd = [str(ROOT / "scripts" / "jitsi-shards-loadtest"), "--domain", "meet.lab.test", "--no-verify",
            *[arg for name in FRONTS for arg in ("--front", container_address(name))],
            "--rooms", "30", "--per-room", "10", "--arrival-rate", "20", "--hold", "30",
-           "--presence-every", "10", "--chat-every", "20",
-           "--fault", f"stop-front={STOPPED}@20", "--fault-command", "stop-front=docker stop {front}",
+           "--presence-every", "10", "--chat-every", "20", "--p95-limit", "15",
+           "--fault", f"stop-front={STOPPED}@+5", "--fault-command", "stop-front=docker stop {front}",
            "--json", str(out)]
     try:
         run = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
