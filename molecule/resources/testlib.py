@@ -66,6 +66,17 @@ def poll(fetch, done, timeout=60, interval=2):
         time.sleep(interval)
 
 
+def changed_tasks(stdout):
+    """(task, host) for every "changed:" line of a playbook's default output (handlers too)."""
+    task, found = None, set()
+    for line in stdout.splitlines():
+        if line.startswith(("TASK [", "RUNNING HANDLER [")):
+            task = line[line.index("[") + 1:line.rindex("]")]
+        elif line.startswith("changed: ["):
+            found.add((task, line[len("changed: ["):].split("]")[0].split(" -> ")[0]))
+    return found
+
+
 def haproxy_peers_synced(front):
     """Whether an HAProxy node has learnt the stick table from its peers since it started: the
     peers section's flags hold "resync from local finished" and "from remote finished" (0x1, 0x2;

@@ -8,7 +8,7 @@ import shlex
 import subprocess
 import time
 
-from testlib import host, poll, request
+from testlib import changed_tasks, host, poll, request
 
 testinfra_hosts = ["ansible://lab-haproxy1"]
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -21,17 +21,6 @@ AT_NEW_RELEASE = ["-e", "jitsi_videobridge_version=2.3-9002-g1b2c3d4e5-1", "-e",
 
 ETC_HOSTS_TASK = "common : Resolve the cluster's hosts without DNS"
 RESTARTED_BY_DOCKER = ("lab-haproxy1", "lab-haproxy2")   # by test_front.py and test_load.py
-
-
-def _changed_tasks(stdout):
-    """(task, host) for every "changed:" line of a playbook's default output."""
-    task, found = None, set()
-    for line in stdout.splitlines():
-        if line.startswith("TASK ["):
-            task = line[len("TASK ["):line.rindex("]")]
-        elif line.startswith("changed: ["):
-            found.add((task, line[len("changed: ["):].split("]")[0].split(" -> ")[0]))
-    return found
 
 
 def _playbook(name, *extra):
@@ -79,7 +68,7 @@ def test_a_deleted_vx0_is_flagged_then_rebuilt_by_site_yml_while_a_host_is_down(
         # a host that is down changes nothing on its peers. Docker rewrites /etc/hosts when it
         # starts a container (the front door's tests restarted both HAProxy nodes), so that file
         # alone may be written again there.
-        changed = {(task, name) for task, name in _changed_tasks(site.stdout) if name not in (BROKEN_LINK, DOWN)}
+        changed = {(task, name) for task, name in changed_tasks(site.stdout) if name not in (BROKEN_LINK, DOWN)}
         assert changed <= {(ETC_HOSTS_TASK, front) for front in RESTARTED_BY_DOCKER}, changed
         assert key_of_down in host("lab-a-jvb1").check_output("wg show wg0 peers")
         # The summary still printed, naming the host that was down, and no longer the repaired link.

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from conftest import DOMAIN, POOL_SIZE, SHARDS, get_json, poll
-from testlib import derived_secrets, leaks
+from testlib import changed_tasks, derived_secrets, leaks
 from testlib import host as _host
 
 testinfra_hosts = ["ansible://all"]
@@ -45,6 +45,19 @@ def test_scaling_inside_the_pool_kept_prosody_running(scale_record):
     assert scale_record["before"] == scale_record["after"], scale_record
     assert int(scale_record["before"]) > 0
     assert scale_record["scaled_to"]["operational_bridge_count"] == 3, scale_record
+
+
+# What a bridge joining shard A may change on the hosts already deployed: the lists that name
+# the cluster's members. Anything else is a second run that is not idempotent (this run is the
+# scenario's idempotence check, molecule/shard/side_effect.yml).
+MEMBERSHIP_TASKS = {"common : Resolve the cluster's hosts without DNS"}
+
+
+def test_scaling_changed_nothing_else_on_the_hosts_already_deployed(scale_record):
+    every = changed_tasks(scale_record["scale_output"])
+    assert any(name == "shard-a-jvb3" for _, name in every), "the new bridge was not deployed by this run"
+    changed = {(task, name) for task, name in every if name != "shard-a-jvb3"}
+    assert {task for task, _ in changed} <= MEMBERSHIP_TASKS, sorted(changed)
 
 
 def test_removed_bridge_finished_its_conference_and_stays_stopped(scale_record):
