@@ -18,7 +18,7 @@ def test_site_yml_left_the_standbys_stopped_and_disabled(run):
 
 
 def test_load_starts_standbys_that_take_the_next_conferences(run):
-    assert run["picks"] == ["as-jvb2", "as-jvb3"], (run["picks"], run["pick2_view"])
+    assert run["picks"] == ["as-jvb2", "as-jvb3"], (run["picks"], run["pick_views"])
     times = run["times"]
     # Stress is sampled every 10 s, then `periods` intervals, then the bridge's start and join.
     assert times["second"] - times["load"] < 45, times
