@@ -66,6 +66,11 @@ def poll(fetch, done, timeout=60, interval=2):
         time.sleep(interval)
 
 
+# The task that writes /etc/hosts (roles/common): it changes wherever the cluster's members
+# change, or where Docker rewrote the file when it (re)started a container.
+HOSTS_FILE_TASK = "common : Resolve the cluster's hosts without DNS"
+
+
 def changed_tasks(stdout):
     """(task, host) for every "changed:" line of a playbook's default output (handlers too)."""
     task, found = None, set()

@@ -8,7 +8,7 @@ import shlex
 import subprocess
 import time
 
-from testlib import changed_tasks, host, poll, request
+from testlib import HOSTS_FILE_TASK, changed_tasks, host, poll, request
 
 testinfra_hosts = ["ansible://lab-haproxy1"]
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -19,7 +19,6 @@ AT_NEW_RELEASE = ["-e", "jitsi_videobridge_version=2.3-9002-g1b2c3d4e5-1", "-e",
                   "-e", "jitsi_web_version=1.0.9002-1", "-e", "jitsi_prosody_plugins_version=1.0.9002-1"]
 
 
-ETC_HOSTS_TASK = "common : Resolve the cluster's hosts without DNS"
 RESTARTED_BY_DOCKER = ("lab-haproxy1", "lab-haproxy2")   # by test_front.py and test_load.py
 
 
@@ -69,7 +68,7 @@ def test_a_deleted_vx0_is_flagged_then_rebuilt_by_site_yml_while_a_host_is_down(
         # starts a container (the front door's tests restarted both HAProxy nodes), so that file
         # alone may be written again there.
         changed = {(task, name) for task, name in changed_tasks(site.stdout) if name not in (BROKEN_LINK, DOWN)}
-        assert changed <= {(ETC_HOSTS_TASK, front) for front in RESTARTED_BY_DOCKER}, changed
+        assert changed <= {(HOSTS_FILE_TASK, front) for front in RESTARTED_BY_DOCKER}, changed
         assert key_of_down in host("lab-a-jvb1").check_output("wg show wg0 peers")
         # The summary still printed, naming the host that was down, and no longer the repaired link.
         assert f"UNHEALTHY: {DOWN} failed or was unreachable in this run" in site.stdout, site.stdout[-3000:]

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from conftest import DOMAIN, POOL_SIZE, SHARDS, get_json, poll
-from testlib import changed_tasks, derived_secrets, leaks
+from testlib import HOSTS_FILE_TASK, changed_tasks, derived_secrets, leaks
 from testlib import host as _host
 
 testinfra_hosts = ["ansible://all"]
@@ -50,7 +50,7 @@ def test_scaling_inside_the_pool_kept_prosody_running(scale_record):
 # What a bridge joining shard A may change on the hosts already deployed: the lists that name
 # the cluster's members. Anything else is a second run that is not idempotent (this run is the
 # scenario's idempotence check, molecule/shard/side_effect.yml).
-MEMBERSHIP_TASKS = {"common : Resolve the cluster's hosts without DNS"}
+MEMBERSHIP_TASKS = {HOSTS_FILE_TASK}
 
 
 def test_scaling_changed_nothing_else_on_the_hosts_already_deployed(scale_record):
