@@ -1,7 +1,7 @@
 """Mitogen's `linear` strategy (PyPI `mitogen`, installed in .venv by requirements.txt).
 
 Mitogen runs each host's tasks over one persistent Python interpreter instead of a new
-connection and module upload per task (3.6x faster on the lab's 8 hosts). This file only
+connection and module upload per task (3.6x faster on the lab's 8 hosts). This file
 makes it reachable from ansible.cfg without a path into the virtualenv, and teaches it the
 fully qualified names ansible-core 2.19 and molecule give connection plugins: mitogen 0.3.54
 accelerates `docker`, `ssh` and `local` only under their short names, and would silently run
