@@ -4,15 +4,17 @@ the forced-command key can do nothing else."""
 
 import pytest
 
-from testlib import host as _host
+from testlib import changed_tasks, host as _host
 
 testinfra_hosts = ["ansible://as-jvb1"]
 # jitsi_autoscale.periods of molecule.yml.
 PERIODS = 2
 
 
-def test_site_yml_left_the_standbys_stopped_and_disabled(run):
-    # Read after the second site.yml (the idempotence step, changed=0).
+def test_shard_yml_after_site_yml_changes_nothing_and_leaves_the_standbys_stopped(run):
+    recap = [line for line in run["shard_rerun"].splitlines() if " : ok=" in line]
+    assert len(recap) == 4 and all(" changed=0 " in line and " failed=0 " in line for line in recap), \
+        (recap, changed_tasks(run["shard_rerun"]))
     for unit in run["standby_units"]:
         assert "ActiveState=inactive" in unit and "UnitFileState=disabled" in unit, unit
 
