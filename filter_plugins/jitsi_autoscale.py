@@ -195,7 +195,8 @@ def autoscaled_bridges(shards):
 def service_config(shard, plan, underlay, ports, paths):
     """What one shard's autoscaler reads (/etc/jitsi-shards/autoscaler/<shard>.json).
 
-    plan: the overlay plan ({host: {wg, vx}}); underlay: {host: address the cluster reaches it at};
+    plan: the overlay plan ({host: {wg, vx}}); underlay: {bridge host: address the cluster reaches
+    it at}, from jitsi_host_address, the one way a host's address is computed (no fallback here);
     ports: {rest, shard_state, metrics}; paths: {key, known_hosts, state, power_user}.
     """
     cfg = shard["autoscale"]
@@ -214,7 +215,7 @@ def service_config(shard, plan, underlay, ports, paths):
         "shard_state": {"address": shard["signal_address"] if host != shard["signal"] else "127.0.0.1",
                         "port": int(ports["shard_state"])},
         "bridges": [{"host": b["host"], "slot": b["slot"], "slot_name": b["slot_name"],
-                     "address": underlay.get(b["host"]) or b["host"], "overlay_address": plan[b["host"]]["vx"],
+                     "address": underlay[b["host"]], "overlay_address": plan[b["host"]]["vx"],
                      "rest_port": int(ports["rest"])} for b in shard["bridges"]],
     }
 

@@ -100,7 +100,8 @@ def test_not_a_mapping():
 def test_service_config():
     plan = jitsi_plan.cluster_plan(*_inventory(dict(ON, interval="5")), SETTINGS)
     config = jitsi_autoscale.service_config(
-        plan["shards"]["a"], plan["overlay"]["plan"], {"a-jvb1": "192.0.2.1"},
+        plan["shards"]["a"], plan["overlay"]["plan"],
+        {b["host"]: f"192.0.2.{i}" for i, b in enumerate(plan["shards"]["a"]["bridges"], 1)},
         {"rest": 8080, "shard_state": "8889", "metrics": 9780},
         {"key": "/k", "known_hosts": "/kh", "state": "/s", "power_user": "jitsi-autoscale"})
     assert config["interval"] == 5 and config["min"] == 1 and config["max"] == 3 and config["commands"] == {}
