@@ -17,6 +17,7 @@ except ImportError:  # unit tests run without Ansible
 PORT_KEYS = (
     "ssh", "http", "https", "haproxy_peers", "haproxy_stats", "nginx_https", "jicofo_rest", "shard_state",
     "xmpp_c2s", "jvb_udp", "jvb_rest", "wireguard", "vxlan", "autoscaler_metrics",
+    "turn", "turns", "turn_relay_min", "turn_relay_max",
 )
 CIDR_KEYS = ("admin_cidrs", "monitoring_cidrs")
 
@@ -90,9 +91,12 @@ def _sources(values):
 
 
 def _rule(comment, proto, port, sources=None, iif=None):
-    """One accept rule; sources None = anyone, [] = nobody (no statement: the port stays closed)."""
+    """One accept rule; sources None = anyone, [] = nobody (no statement: the port stays closed).
+
+    port: a number, or (first, last) for a range."""
     prefix = f'iifname "{iif}" ' if iif else ""
-    match = f"{proto} dport {int(port)} counter accept"
+    dport = f"{int(port[0])}-{int(port[1])}" if isinstance(port, (tuple, list)) else int(port)
+    match = f"{proto} dport {dport} counter accept"
     if sources is None:
         return [{"comment": comment, "statement": prefix + match}]
     v4, v6 = _sources(sources)
@@ -176,6 +180,14 @@ def firewall_rules(host, groups, shards, hostvars, ports, settings, overlay):
         members = [overlay["plan"][m]["vx"] for m in sorted(overlay["plan"])]
         rules += _rule(f"autoscaler metrics (shard {', '.join(scaled)}): the cluster's overlay and monitoring networks",
                        "tcp", ports["autoscaler_metrics"], members + monitoring)
+    if host in groups.get("turn", []):
+        rules += _rule("TURN and STUN over UDP: anyone", "udp", ports["turn"])
+        rules += _rule("TURN over TCP: anyone", "tcp", ports["turn"])
+        if host not in haproxy:  # an HAProxy node takes TURNS on its HTTPS port and splits it
+            rules += _rule("TURNS (TURN over TLS): anyone", "tcp", ports["turns"])
+        # Peers (bridges) answer relayed media here; coturn drops what no client gave a permission for.
+        rules += _rule("TURN relay ports: anyone (coturn admits only permitted peers)", "udp",
+                       (ports["turn_relay_min"], ports["turn_relay_max"]))
     if host in overlay["plan"]:
         rules += _rule("WireGuard: overlay peers", "udp", ports["wireguard"], _of(overlay["peers"], hostvars))
         rules += _rule("VXLAN inside WireGuard: overlay peers, on wg0 only", "udp", ports["vxlan"],

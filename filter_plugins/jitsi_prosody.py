@@ -129,6 +129,12 @@ def lua_value(value):
         return f'"{escaped}"'
     if isinstance(value, (list, tuple)):
         return "{ " + " ".join(f"{lua_value(v)};" for v in value) + " }"
+    if isinstance(value, dict):
+        # Keys are Lua names (external_services entries: { type = "turn"; port = 3478; }).
+        bad = [k for k in value if not (isinstance(k, str) and k.isidentifier())]
+        if bad:
+            raise AnsibleFilterError(f"cannot write the key(s) {bad!r} into a Prosody table: keys must be Lua names.")
+        return "{ " + " ".join(f"{k} = {lua_value(v)};" for k, v in value.items()) + " }"
     raise AnsibleFilterError(f"cannot write {value!r} ({type(value).__name__}) into Prosody's configuration.")
 
 

@@ -7,7 +7,7 @@ from jitsi_firewall import AnsibleFilterError, admits, firewall_errors, firewall
 PORTS = {
     "ssh": 22, "http": 80, "https": 443, "haproxy_peers": 10000, "haproxy_stats": 8404, "nginx_https": 443,
     "jicofo_rest": 8888, "shard_state": 8889, "xmpp_c2s": 5222, "jvb_udp": 10000, "jvb_rest": 8080, "wireguard": 51820, "vxlan": 4789,
-    "autoscaler_metrics": 9780,
+    "autoscaler_metrics": 9780, "turn": 3478, "turns": 443, "turn_relay_min": 49152, "turn_relay_max": 65535,
 }
 SETTINGS = {"admin_cidrs": ["192.0.2.0/24"], "monitoring_cidrs": [], "monitoring_ports": []}
 GROUPS = {
@@ -160,3 +160,17 @@ def test_an_autoscaler_elsewhere_reads_the_shard_state():
     assert "ip saddr { 10.0.0.1, 10.0.0.2, 10.0.2.1, 10.99.0.4 } tcp dport 8889 counter accept" in _autoscaled(
         "a-signal", scaler="b-signal")
     assert any("dport 9780" in r for r in _autoscaled("b-signal", scaler="b-signal"))
+
+
+def test_a_turn_host_opens_turn_and_its_relay_range_to_anyone_and_turns_when_haproxy_does_not():
+    groups = dict(GROUPS, turn=["h1", "t1"])
+    hostvars = dict(HOSTVARS, t1={"jitsi_overlay_underlay": "10.0.0.9"})
+    shared, alone = rules("h1", groups, hostvars=hostvars), rules("t1", groups, hostvars=hostvars)
+    for found in (shared, alone):
+        assert "udp dport 3478 counter accept" in found
+        assert "tcp dport 3478 counter accept" in found
+        assert "udp dport 49152-65535 counter accept" in found
+    # On the HAProxy node TURNS arrives on HTTPS's 443 (opened once, for both); alone it opens it.
+    assert shared.count("tcp dport 443 counter accept") == 1
+    assert "tcp dport 443 counter accept" in alone
+    assert not any("3478" in r or "49152" in r for r in rules("h2", groups, hostvars=hostvars))
