@@ -26,6 +26,7 @@ def _sibling(name):
 inventory = _sibling("jitsi_inventory")
 overlay = _sibling("jitsi_overlay")
 autoscale = _sibling("jitsi_autoscale")
+auth = _sibling("jitsi_auth")
 
 
 def cluster_plan(groups, hostvars, settings):
@@ -33,15 +34,16 @@ def cluster_plan(groups, hostvars, settings):
 
     settings: defaults ({pool_size, region, autoscale}: role defaults are not in hostvars), seed_defined,
     front_external (jitsi_front_external), member_groups and cidrs ({variable name: block}) of
-    the overlay.
+    the overlay, auth_defaults (the authentication settings' role defaults, by variable name).
     """
-    snapshot = inventory.snapshot(groups, hostvars)
+    snapshot = inventory.snapshot(groups, hostvars, inventory.SNAPSHOT_KEYS + auth.SNAPSHOT_KEYS)
     members = overlay.members(groups, settings["member_groups"])
     errors = inventory.inventory_errors(groups, snapshot, settings["defaults"], settings["seed_defined"])
     errors += inventory.front_errors(groups, settings.get("front_external", False))
     errors += overlay.overlay_errors(members, snapshot, settings["cidrs"])
     shards = inventory.shard_table(groups, snapshot, settings["defaults"])
     errors += autoscale.autoscale_errors(shards, groups, snapshot, members)
+    errors += auth.auth_errors(groups, snapshot, settings.get("auth_defaults", {}))
     if errors:
         return {"errors": errors}
     wg_cidr, vx_cidr = settings["cidrs"]["jitsi_overlay_wg_cidr"], settings["cidrs"]["jitsi_overlay_cidr"]

@@ -29,12 +29,27 @@ def client_jid(client_proxy, sender):
     return str(sender)
 
 
-def answer_element(room, focus_jid, ready):
-    """ConferenceIq as ConferenceIqHandler shapes the result (no auth authority, no jigasi, no visitors)."""
-    element = ET.Element(f"{{{FOCUS}}}conference", room=room, ready=str(ready).lower(), focusjid=focus_jid)
-    for name, value in (("authentication", "false"), ("visitors-supported", "false")):
+def answer_element(room, focus_jid, ready, properties=None, attributes=None):
+    """ConferenceIq as ConferenceIqHandler shapes the result (no jigasi, no visitors): the
+    authentication properties (auth.check_request; default: no authority), then visitors-supported;
+    an authenticated sender also gets its identity and session-id attributes."""
+    element = ET.Element(f"{{{FOCUS}}}conference", room=room, ready=str(ready).lower(), focusjid=focus_jid,
+                         **(attributes or {}))
+    for name, value in list((properties or {"authentication": "false"}).items()) + [("visitors-supported", "false")]:
         ET.SubElement(element, f"{{{FOCUS}}}property", name=name, value=value)
     return element
+
+
+def apply_error(reply, error):
+    """ErrorFactory's error replies on a slixmpp reply: the condition with Smack's default type for it
+    (StanzaError: not-authorized -> auth, not-acceptable -> modify), its text, and
+    <session-invalid/> (SessionInvalidPacketExtension) for a stale session."""
+    reply["error"]["type"] = "auth" if error.condition == "not-authorized" else "modify"
+    reply["error"]["condition"] = error.condition
+    reply["error"]["text"] = error.text
+    if error.session_invalid:
+        reply["error"].xml.append(ET.Element(f"{{{FOCUS}}}session-invalid"))
+    return reply
 
 
 def role_of(item):

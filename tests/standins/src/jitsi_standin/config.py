@@ -333,6 +333,15 @@ def load_management(tree):
 
 
 @dataclass
+class AuthSettings:
+    """jicofo.authentication (auth/AuthConfig.kt), when enabled with a type other than NONE."""
+    type: str
+    login_url: str
+    enable_auto_login: bool = True
+    lifetime: float = 86400
+
+
+@dataclass
 class JicofoConfig:
     login: XmppLogin
     xmpp_domain: str
@@ -356,6 +365,27 @@ class JicofoConfig:
     bridge_checks_use_presence: bool = False
     bridge_presence_timeout: float = 45
     failure_reset_threshold: float = 60
+    authentication: AuthSettings = None
+
+
+def auth_settings(tree, source="jicofo.conf"):
+    """AuthConfig.kt: enabled=false is type NONE (None here); type is XMPP, JWT or NONE; login-url has
+    no default, and JicofoServices parses it as a domain (a missing one stops Jicofo at start)."""
+    if not _setting(tree, "jicofo.authentication.enabled", False, boolean):
+        return None
+    kind = str(hocon.get(tree, "jicofo.authentication.type", "NONE"))
+    if kind not in ("XMPP", "JWT", "NONE"):
+        raise ConfigError(f"{source}: jicofo.authentication.type is {kind!r}, not XMPP, JWT or NONE")
+    if kind == "NONE":
+        return None
+    login_url = hocon.get(tree, "jicofo.authentication.login-url")
+    if not login_url:
+        raise ConfigError(f"{source}: jicofo.authentication.login-url is missing")
+    return AuthSettings(
+        type=kind, login_url=str(login_url),
+        enable_auto_login=_setting(tree, "jicofo.authentication.enable-auto-login", True, boolean),
+        lifetime=_setting(tree, "jicofo.authentication.authentication-lifetime", "24 hours", duration),
+    )
 
 
 def jicofo_config(tree, source="jicofo.conf"):
@@ -420,4 +450,5 @@ def jicofo_config(tree, source="jicofo.conf"):
         bridge_presence_timeout=_setting(tree, "jicofo.bridge.health-checks.presence-timeout", "45 seconds",
                                          duration),
         failure_reset_threshold=_setting(tree, "jicofo.bridge.failure-reset-threshold", "1 minute", duration),
+        authentication=auth_settings(tree, source),
     )

@@ -32,6 +32,8 @@ def build():
              settings.brewery, settings.region, settings.selection_strategy,
              "enabled" if settings.octo_enabled else "disabled",
              "enabled" if settings.health_enabled else "disabled")
+    if settings.authentication is None:
+        log.info("Authentication service disabled.")
 
     async def setup(_stop):
         if state.health:

@@ -16,7 +16,8 @@ from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
-from .conference import FOCUS, Conference, answer_element, client_jid
+from . import auth
+from .conference import FOCUS, Conference, answer_element, apply_error, client_jid
 from .health import Result
 
 COLIBRI = "http://jitsi.org/protocol/colibri"
@@ -216,6 +217,7 @@ class Focus(_Session):
         self.checks = {}  # bridge occupant JID -> asyncio task
         self.rooms = {}  # health-check room JID -> future of the join
         self.conferences = {}  # room JID -> Conference (FocusManager)
+        self.auth = auth.authority(config.authentication)
         self.add_event_handler("presence", self._presence)
         self.register_handler(Callback(
             "conference", MatchXPath(f"{{{self.default_ns}}}iq/{{{FOCUS}}}conference"), self._conference_iq))
@@ -313,11 +315,20 @@ class Focus(_Session):
             reply["error"]["text"] = "No 'room' specified."
             reply.send()
             return
-        log.info("Conference request for room %s, from %s, token=False", room,
-                 client_jid(self.config.client_proxy, iq["from"]))
-        asyncio.ensure_future(self._answer_conference(iq, room.lower()))
+        query = iq.xml.find(f"{{{FOCUS}}}conference")
+        sender = client_jid(self.config.client_proxy, iq["from"])
+        log.info("Conference request for room %s, from %s, token=%s", room, sender, query.get("token") is not None)
+        room = room.lower()
+        # processExtensions: authentication first; only authenticated users create rooms.
+        error, attributes, properties = auth.check_request(
+            self.auth, sender, room, room in self.conferences, f"breakout.{self.config.xmpp_domain}",
+            query.get("session-id"), query.get("machine-uid"))
+        if error:
+            apply_error(iq.reply(clear=True), error).send()
+            return
+        asyncio.ensure_future(self._answer_conference(iq, room, properties, attributes))
 
-    async def _answer_conference(self, iq, room):
+    async def _answer_conference(self, iq, room, properties=None, attributes=None):
         """FocusManager.conferenceRequest, then the result. If joining the room fails, upstream's
         request task dies with the exception: the client gets no answer at all."""
         conference = self.conferences.get(room)
@@ -332,7 +343,8 @@ class Focus(_Session):
                 return
         await conference.joined
         reply = iq.reply(clear=True)
-        reply.append(answer_element(room, self.config.login.jid, conference.joined.result() is None))
+        reply.append(answer_element(room, self.config.login.jid, conference.joined.result() is None, properties,
+                                    attributes))
         reply.send()
 
     # JicofoHealthChecker.kt --------------------------------------------------------------------
