@@ -1,6 +1,7 @@
 """A Jitsi Meet client's XEP-0215 step, run inside the container with Debian's python3-slixmpp.
 
-Usage: python3 extdisco_client.py <domain>. Logs in with SASL ANONYMOUS as lib-jitsi-meet does,
+Usage: python3 extdisco_client.py <domain>. Logs in with SASL ANONYMOUS as lib-jitsi-meet does
+(<domain> is the guest host with secure_domain: guests need TURN as much as account holders),
 checks that the server advertises urn:xmpp:extdisco:2, asks for the external services and
 prints them as JSON: [{type, host, port, transport, username, password, expires}].
 """
