@@ -26,6 +26,7 @@ def _sibling(name):
 inventory = _sibling("jitsi_inventory")
 overlay = _sibling("jitsi_overlay")
 autoscale = _sibling("jitsi_autoscale")
+acme = _sibling("jitsi_acme")
 
 
 def cluster_plan(groups, hostvars, settings):
@@ -33,7 +34,7 @@ def cluster_plan(groups, hostvars, settings):
 
     settings: defaults ({pool_size, region, autoscale}: role defaults are not in hostvars), seed_defined,
     front_external (jitsi_front_external), member_groups and cidrs ({variable name: block}) of
-    the overlay.
+    the overlay, acme (the ACME settings, see jitsi_acme.acme_errors; optional).
     """
     snapshot = inventory.snapshot(groups, hostvars)
     members = overlay.members(groups, settings["member_groups"])
@@ -42,6 +43,8 @@ def cluster_plan(groups, hostvars, settings):
     errors += overlay.overlay_errors(members, snapshot, settings["cidrs"])
     shards = inventory.shard_table(groups, snapshot, settings["defaults"])
     errors += autoscale.autoscale_errors(shards, groups, snapshot, members)
+    if settings.get("acme"):
+        errors += acme.acme_errors(dict(settings["acme"], haproxy=groups.get("haproxy", [])))
     if errors:
         return {"errors": errors}
     wg_cidr, vx_cidr = settings["cidrs"]["jitsi_overlay_wg_cidr"], settings["cidrs"]["jitsi_overlay_cidr"]
