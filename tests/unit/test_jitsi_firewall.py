@@ -160,3 +160,11 @@ def test_an_autoscaler_elsewhere_reads_the_shard_state():
     assert "ip saddr { 10.0.0.1, 10.0.0.2, 10.0.2.1, 10.99.0.4 } tcp dport 8889 counter accept" in _autoscaled(
         "a-signal", scaler="b-signal")
     assert any("dport 9780" in r for r in _autoscaled("b-signal", scaler="b-signal"))
+
+
+def test_acme_host_may_reach_the_other_haproxy_nodes_ssh_only():
+    settings = dict(SETTINGS, acme_host="h1")
+    assert "ip saddr { 10.0.0.1 } tcp dport 22 counter accept" in rules("h2", settings=settings)
+    assert "ip saddr { 10.0.0.1 } tcp dport 22 counter accept" not in rules("h1", settings=settings)
+    assert not any("10.0.0.1 } tcp dport 22" in s for s in rules("a-signal", settings=settings))
+    assert rules("h2", settings=dict(SETTINGS, acme_host="")) == rules("h2")
