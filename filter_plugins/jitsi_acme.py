@@ -49,11 +49,19 @@ def _name_error(name, domain):
         pass
     labels = name.rstrip(".").split(".")
     if name != name.lower() or len(labels) < 2 or not all(_LABEL.match(label) for label in labels) or len(name) > 253:
-        return f"{name!r} is not a lowercase fully qualified DNS name (e.g. turn.{domain})"
-    if name != domain and not name.endswith("." + domain):
-        return (f"{name!r} is not jitsi_domain ({domain}) or a name under it: the CA validates each name over HTTP "
-                f"on the HAProxy nodes, so only names whose DNS you point at them can be in the certificate")
+        return f"{name!r} is not a lowercase fully qualified DNS name (e.g. turn.{acme_zone(domain)})"
+    zone = acme_zone(domain)
+    if name != zone and not name.endswith("." + zone):
+        return (f"{name!r} is outside {zone}, the zone of jitsi_domain ({domain}): the CA checks each name over HTTP "
+                f"on the HAProxy nodes, so list only names whose DNS you control and point at them")
     return None
+
+
+def acme_zone(domain):
+    """The zone whose names the operator is taken to control: jitsi_domain's parent (meet.example.org ->
+    example.org, so turn.example.org qualifies), or jitsi_domain itself when it has only two labels."""
+    labels = str(domain).split(".")
+    return ".".join(labels[1:]) if len(labels) > 2 else str(domain)
 
 
 def acme_errors(settings):

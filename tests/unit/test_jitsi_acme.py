@@ -19,6 +19,13 @@ def test_good_settings_and_disabled_acme_pass():
     assert errors(enabled=False, directory_url="", email="", names=[]) == []
 
 
+def test_names_in_jitsi_domains_zone_pass():
+    assert errors(names=["meet.example.org", "turn.example.org", "a.b.example.org", "example.org"]) == []
+    assert jitsi_acme.acme_zone("example.org") == "example.org"
+    assert errors(domain="example.org", names=["example.org", "turn.example.org"]) == []
+    assert errors(domain="example.org", names=["example.org", "org"]) != []
+
+
 def test_acme_host_is_explicit_or_the_first_haproxy_node_by_name():
     assert jitsi_acme.acme_host(["lb2", "lb1"]) == "lb1"
     assert jitsi_acme.acme_host(["lb2", "lb1"], "lb2") == "lb2"
@@ -35,8 +42,10 @@ def test_acme_host_is_explicit_or_the_first_haproxy_node_by_name():
     ({"names": []}, "jitsi_acme_names is []"),
     ({"names": ["meet.example.org", "*.meet.example.org"]}, "is a wildcard"),
     ({"names": ["meet.example.org", "192.0.2.1"]}, "is an IP address"),
-    ({"names": ["meet.example.org", "turn.other.example"]}, "'turn.other.example' is not jitsi_domain (meet.example.org)"),
-    ({"names": ["meet.example.org", "evilmeet.example.org"]}, "'evilmeet.example.org' is not jitsi_domain"),
+    ({"names": ["meet.example.org", "turn.other.example"]},
+     "'turn.other.example' is outside example.org, the zone of jitsi_domain (meet.example.org)"),
+    ({"names": ["meet.example.org", "turn.badexample.org"]}, "'turn.badexample.org' is outside example.org"),
+    ({"names": ["meet.example.org", "example.com"]}, "'example.com' is outside example.org"),
     ({"names": ["meet.example.org", "Turn.meet.example.org"]}, "is not a lowercase fully qualified DNS name"),
     ({"names": ["meet.example.org", "meet.example.org"]}, "lists meet.example.org more than once"),
     ({"names": ["turn.meet.example.org", "meet.example.org"]}, "put jitsi_domain (meet.example.org) first"),
