@@ -123,9 +123,11 @@ def acme_certonly_argv(names, directory_url, email, http_port, key_type, deploy_
     """argv of the first issuance (or a change of names or CA) with certbot's standalone server.
 
     It listens on the loopback only, during the challenge; HAProxy forwards the CA's request to it.
-    certbot records these settings in the lineage's renewal file, so renewals reuse them.
+    certbot records these settings in the lineage's renewal file, so renewals reuse them. Run only
+    when a new certificate is due (acme_needs_issue), hence --force-renewal: without it certbot
+    keeps an existing lineage with the same names ("not yet due"), even one from another CA.
     """
-    argv = ["certbot", "certonly", "--non-interactive", "--agree-tos", "--email", email,
+    argv = ["certbot", "certonly", "--non-interactive", "--agree-tos", "--force-renewal", "--email", email,
             "--server", directory_url, "--cert-name", names[0],
             "--standalone", "--http-01-address", "127.0.0.1", "--http-01-port", str(int(http_port)),
             "--key-type", key_type, "--deploy-hook", deploy_hook]

@@ -78,6 +78,8 @@ def test_certonly_uses_the_loopback_standalone_server_and_the_deploy_hook():
                                          "/usr/local/sbin/jitsi-shards-acme-push")
     assert argv[:2] == ["certbot", "certonly"]
     assert "--non-interactive" in argv and "--agree-tos" in argv
+    # It runs only when a new certificate is due; certbot would keep a lineage of the same names.
+    assert "--force-renewal" in argv
     joined = " ".join(argv)
     assert "--standalone --http-01-address 127.0.0.1 --http-01-port 8402" in joined
     assert "--cert-name meet.example.org" in joined

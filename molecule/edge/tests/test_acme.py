@@ -1,8 +1,8 @@
 """ACME certificates (roles/jitsi_acme) against pebble, Debian's ACME test server.
 
-prepare_acme.yml runs pebble on edge-signal, whose mock DNS sends the CA's HTTP-01 requests to
-edge-front2, which is not the ACME host: the challenge crosses HAProxy's route to edge-front1's
-certbot. side_effect_acme.yml forces a renewal while a client opens HTTPS connections to both
+prepare_acme.yml runs pebble (on edge-front1, the ACME host), whose mock DNS sends the CA's
+HTTP-01 requests to edge-front2, which is not the ACME host: the challenge crosses HAProxy's
+route to edge-front1's certbot. side_effect_acme.yml forces a renewal while a client opens HTTPS connections to both
 HAProxy nodes, and records it in acme.json.
 """
 
