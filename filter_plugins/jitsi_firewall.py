@@ -132,7 +132,8 @@ def _scaler_sources(scaler, hostvars, overlay):
 def firewall_rules(host, groups, shards, hostvars, ports, settings, overlay):
     """Accept rules of `host`: [{comment, statement}] in a stable order.
 
-    settings: admin_cidrs, monitoring_cidrs, monitoring_ports.
+    settings: admin_cidrs, monitoring_cidrs, monitoring_ports, acme_host (roles/jitsi_acme: it pushes the
+    certificate to the other HAProxy nodes over SSH; '' when ACME is off).
     overlay: {"plan": {member: {wg, vx}}, "peers": [this host's overlay peers]}.
     """
     haproxy = sorted(groups.get("haproxy", []))
@@ -146,6 +147,10 @@ def firewall_rules(host, groups, shards, hostvars, ports, settings, overlay):
         rules += _rule("stick-table peers: the other HAProxy nodes", "tcp", ports["haproxy_peers"],
                        _of([h for h in haproxy if h != host], hostvars))
         rules += _rule("stats and metrics: monitoring networks", "tcp", ports["haproxy_stats"], monitoring)
+        acme = settings.get("acme_host") or ""
+        if acme in haproxy and acme != host:
+            rules += _rule(f"SSH for the ACME host's forced command (install the certificate): {acme}", "tcp",
+                           ports["ssh"], _of([acme], hostvars))
     shard = _shard_of(host, shards)
     if shard and shard.get("signal") == host:
         bridges = [b["host"] for b in shard["bridges"]]

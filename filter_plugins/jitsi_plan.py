@@ -27,6 +27,7 @@ inventory = _sibling("jitsi_inventory")
 overlay = _sibling("jitsi_overlay")
 autoscale = _sibling("jitsi_autoscale")
 auth = _sibling("jitsi_auth")
+acme = _sibling("jitsi_acme")
 
 
 def cluster_plan(groups, hostvars, settings):
@@ -34,7 +35,8 @@ def cluster_plan(groups, hostvars, settings):
 
     settings: defaults ({pool_size, region, autoscale}: role defaults are not in hostvars), seed_defined,
     front_external (jitsi_front_external), member_groups and cidrs ({variable name: block}) of
-    the overlay, auth_defaults (the authentication settings' role defaults, by variable name).
+    the overlay, auth_defaults (the authentication settings' role defaults, by variable name);
+    acme (the ACME settings, see jitsi_acme.acme_errors; optional).
     """
     snapshot = inventory.snapshot(groups, hostvars, inventory.SNAPSHOT_KEYS + auth.SNAPSHOT_KEYS)
     members = overlay.members(groups, settings["member_groups"])
@@ -44,6 +46,8 @@ def cluster_plan(groups, hostvars, settings):
     shards = inventory.shard_table(groups, snapshot, settings["defaults"])
     errors += autoscale.autoscale_errors(shards, groups, snapshot, members)
     errors += auth.auth_errors(groups, snapshot, settings.get("auth_defaults", {}))
+    if settings.get("acme"):
+        errors += acme.acme_errors(dict(settings["acme"], haproxy=groups.get("haproxy", [])))
     if errors:
         return {"errors": errors}
     wg_cidr, vx_cidr = settings["cidrs"]["jitsi_overlay_wg_cidr"], settings["cidrs"]["jitsi_overlay_cidr"]

@@ -174,3 +174,11 @@ def test_a_turn_host_opens_turn_and_its_relay_range_to_anyone_and_turns_when_hap
     assert shared.count("tcp dport 443 counter accept") == 1
     assert "tcp dport 443 counter accept" in alone
     assert not any("3478" in r or "49152" in r for r in rules("h2", groups, hostvars=hostvars))
+
+
+def test_acme_host_may_reach_the_other_haproxy_nodes_ssh_only():
+    settings = dict(SETTINGS, acme_host="h1")
+    assert "ip saddr { 10.0.0.1 } tcp dport 22 counter accept" in rules("h2", settings=settings)
+    assert "ip saddr { 10.0.0.1 } tcp dport 22 counter accept" not in rules("h1", settings=settings)
+    assert not any("10.0.0.1 } tcp dport 22" in s for s in rules("a-signal", settings=settings))
+    assert rules("h2", settings=dict(SETTINGS, acme_host="")) == rules("h2")
