@@ -1,15 +1,20 @@
 -- jitsi-meet-prosody stand-in @VERSION@: token verification as jitsi-meet
 -- resources/prosody-plugins/token/util.lib.lua @0c48e205 does it with luajwtjitsi's jwt.decode
--- (jitsi/luajwtjitsi luajwtjitsi.lua @26d994bd): the same options (app_id, app_secret,
--- allow_empty_token, asap_accepted_issuers defaulting to { app_id }, asap_accepted_audiences
--- defaulting to { "*" }, asap_require_room_claim defaulting to true), the same checks in the same
--- order and the same error strings. HS256 only, with Prosody's own util.hashes.hmac_sha256,
--- util.json and util.encodings.base64 instead of luajwtjitsi's dependencies; an asap_key_server
+-- (jitsi/luajwtjitsi luajwtjitsi.lua v2.0 @bc115519, the 2.0-0 rock): the same options (app_id,
+-- app_secret, allow_empty_token, asap_accepted_issuers defaulting to { app_id },
+-- asap_accepted_audiences defaulting to { "*" }, asap_require_room_claim defaulting to true), the
+-- same checks in the same order and the same error strings. HS256 only; an asap_key_server
 -- (public keys fetched over HTTP) is not modelled: the module refuses to start with it.
+-- Like upstream's, it loads basexx and cjson.safe from Lua's own path, and luaossl's openssl.hmac
+-- (which upstream's luajwtjitsi loads): a host without them cannot load mod_auth_token, as a real
+-- one cannot (roles/jitsi_prosody/tasks/token_libs.yml installs them from Debian).
+-- Not yet followed: current upstream bundles luajwtjitsi (prosody-plugins/luajwtjitsi.lib.lua,
+-- module:require) and calls its jwt.verify(token, alg, key, issuers, audiences), whose reasons
+-- differ ("invalid 'aud' claim", "Not acceptable by exp (N sec since expired)").
 -- Loaded with module:require "token/util".
-local base64 = require "util.encodings".base64;
-local hmac_sha256 = require "util.hashes".hmac_sha256;
-local json = require "util.json";
+local basexx = require "basexx";
+local json_safe = require "cjson.safe";
+local hmac = require "openssl.hmac";
 local jid = require "util.jid";
 
 local Util = {};
@@ -44,23 +49,17 @@ function Util.new(module)
 	return self;
 end
 
--- luajwtjitsi b64_decode: URL-safe alphabet, padding restored.
-local function b64_decode(input)
-	local remainder = #input % 4;
-	if remainder > 0 then input = input .. string.rep("=", 4 - remainder); end
-	return base64.decode((input:gsub("-", "+"):gsub("_", "/")));
-end
-
--- luajwtjitsi M.decode(data, key, verify=true), for HS256.
+-- luajwtjitsi M.decode(data, key, verify=true), for HS256: a token is three dot-separated
+-- base64url parts, header and body JSON objects.
 local function decode(data, key)
 	if type(data) ~= "string" then return nil, "Argument #1 must be string"; end
 	if type(key) ~= "string" then return nil, "Argument #2 must be string"; end
 	local headerb64, bodyb64, sigb64 = data:match("^([^.]*)%.([^.]*)%.(.*)$");
 	if headerb64 == nil then return nil, "Invalid token"; end
-	local ok, header, body, sig = pcall(function()
-		return json.decode(b64_decode(headerb64)), json.decode(b64_decode(bodyb64)), b64_decode(sigb64);
-	end);
-	if not ok or type(header) ~= "table" or type(body) ~= "table" or sig == nil then
+	local header = json_safe.decode(basexx.from_url64(headerb64) or "");
+	local body = json_safe.decode(basexx.from_url64(bodyb64) or "");
+	local sig = basexx.from_url64(sigb64);
+	if type(header) ~= "table" or type(body) ~= "table" or sig == nil then
 		return nil, "Invalid json";
 	end
 	if not header.typ or header.typ ~= "JWT" then return nil, "Invalid typ"; end
@@ -68,7 +67,9 @@ local function decode(data, key)
 	if body.exp and type(body.exp) ~= "number" then return nil, "exp must be number"; end
 	if body.nbf and type(body.nbf) ~= "number" then return nil, "nbf must be number"; end
 	if header.alg ~= "HS256" then return nil, "Algorithm not supported"; end
-	if sig ~= hmac_sha256(key, headerb64 .. "." .. bodyb64) then return nil, "Invalid signature"; end
+	if sig ~= hmac.new(key, "sha256"):final(headerb64 .. "." .. bodyb64) then
+		return nil, "Invalid signature";
+	end
 	if body.exp and os.time() >= body.exp then return nil, "Not acceptable by exp"; end
 	if body.nbf and os.time() < body.nbf then return nil, "Not acceptable by nbf"; end
 	return body;
