@@ -69,7 +69,8 @@ def _credential(extdisco, kind, transport):
 def _uclient(client, server, user, password, peer, tls=False):
     """coturn's client: allocate, permit `peer`, send 3 packets to it; returns its output."""
     mode = "-t -S -p 443" if tls else "-p 3478"
-    cmd = client.run(f"timeout 30 turnutils_uclient {mode} -c -n 3 -u {user} -w {password} -e {peer} -r 10000 {server}")
+    # Over TLS coturn's client takes 10-20 s here (it retries some handshakes).
+    cmd = client.run(f"timeout 60 turnutils_uclient {mode} -c -n 3 -u {user} -w {password} -e {peer} -r 10000 {server}")
     return cmd.stdout + cmd.stderr
 
 
@@ -90,7 +91,7 @@ def test_a_client_allocates_a_relay_to_the_bridge_with_fetched_credentials(clien
     # The relayed packets must arrive at the bridge's media port, sent by the TURN host.
     bridge = host("edge-jvb1")
     capture = f"/tmp/relayed-{front}-{tls}.txt"
-    bridge.check_output(f"(timeout 25 tcpdump -lni any -c 3 'udp dst port 10000 and src host {addresses[front]}' "
+    bridge.check_output(f"(timeout 70 tcpdump -lni any -c 3 'udp dst port 10000 and src host {addresses[front]}' "
                         f"> {capture} 2>/dev/null &) ; sleep 1")
     out = _uclient(client, addresses[front], user, password, addresses["edge-jvb1"], tls=tls)
     assert "ERROR" not in out and "error" not in out, out
