@@ -94,7 +94,9 @@ def test_a_client_allocates_a_relay_to_the_bridge_with_fetched_credentials(clien
     bridge.check_output(f"(timeout 70 tcpdump -lni any -c 3 'udp dst port 10000 and src host {addresses[front]}' "
                         f"> {capture} 2>/dev/null &) ; sleep 1")
     out = _uclient(client, addresses[front], user, password, addresses["edge-jvb1"], tls=tls)
-    assert "ERROR" not in out and "error" not in out, out
+    # (Over TLS the client first tries older TLS versions, which coturn refuses: those lines say
+    # "cannot connect" before the TLS 1.2 session; what matters is that the relay works.)
+    assert "ERROR:" not in out and "403" not in out, out
     assert "tot_send_msgs=3" in out, out
     if tls:
         assert "tls_connect: client session connected" in out, out
