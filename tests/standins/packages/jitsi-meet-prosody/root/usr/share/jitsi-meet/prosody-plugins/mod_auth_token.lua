@@ -4,7 +4,7 @@
 -- verified by token/util.lib.lua on SASL ANONYMOUS (the only mechanism: no passwords, no
 -- accounts), and a refusal is logged as upstream logs it ("Error verifying token err:%s,
 -- reason:%s", the reason naming the check: "Invalid signature", "Not acceptable by exp",
--- "Invalid audience ('aud' claim)", ...) and answered with SASL not-allowed and that reason.
+-- "invalid 'aud' claim", ...) and answered with SASL not-allowed and that reason.
 local formdecode = require "util.http".formdecode;
 local generate_uuid = require "util.uuid".generate;
 local new_sasl = require "util.sasl".new;
