@@ -246,6 +246,12 @@ def _bridge_errors(shard):
     return errors
 
 
+def is_dns_name(name):
+    """A lowercase fully qualified DNS name: two or more DNS labels, at most 253 characters."""
+    labels = str(name).split(".")
+    return len(str(name)) <= 253 and len(labels) >= 2 and all(_DNS_LABEL.fullmatch(label) for label in labels)
+
+
 def dns_label(value):
     """The lowercase DNS label closest to `value` (other characters become hyphens), or None."""
     label = re.sub(r"[^a-z0-9-]+", "-", str(value).lower()).strip("-")[:63].strip("-")

@@ -28,6 +28,7 @@ overlay = _sibling("jitsi_overlay")
 autoscale = _sibling("jitsi_autoscale")
 auth = _sibling("jitsi_auth")
 acme = _sibling("jitsi_acme")
+turn = _sibling("jitsi_turn")
 
 
 def cluster_plan(groups, hostvars, settings):
@@ -36,7 +37,8 @@ def cluster_plan(groups, hostvars, settings):
     settings: defaults ({pool_size, region, autoscale}: role defaults are not in hostvars), seed_defined,
     front_external (jitsi_front_external), member_groups and cidrs ({variable name: block}) of
     the overlay, auth_defaults (the authentication settings' role defaults, by variable name);
-    acme (the ACME settings, see jitsi_acme.acme_errors; optional).
+    acme (the ACME settings, see jitsi_acme.acme_errors; optional); turn (the TURN settings, see
+    jitsi_turn.turn_errors; optional).
     """
     snapshot = inventory.snapshot(groups, hostvars, inventory.SNAPSHOT_KEYS + auth.SNAPSHOT_KEYS)
     members = overlay.members(groups, settings["member_groups"])
@@ -48,6 +50,9 @@ def cluster_plan(groups, hostvars, settings):
     errors += auth.auth_errors(groups, snapshot, settings.get("auth_defaults", {}))
     if settings.get("acme"):
         errors += acme.acme_errors(dict(settings["acme"], haproxy=groups.get("haproxy", [])))
+    if settings.get("turn"):
+        errors += turn.turn_errors(dict(settings["turn"], turn_hosts=groups.get("turn", []),
+                                        haproxy=groups.get("haproxy", [])), inventory.is_dns_name)
     if errors:
         return {"errors": errors}
     wg_cidr, vx_cidr = settings["cidrs"]["jitsi_overlay_wg_cidr"], settings["cidrs"]["jitsi_overlay_cidr"]

@@ -76,14 +76,18 @@ def turn_external_services(turn_host, ports, ttl):
     ]
 
 
-def turn_errors(settings):
-    """Bad TURN settings, one message each, naming the variable and the fix."""
+def turn_errors(settings, is_dns_name):
+    """Bad TURN settings, one message each, naming the variable and the fix; none without turn hosts.
+
+    settings: the jitsi_turn_* values, turns_port, turn_hosts and haproxy (the two groups).
+    is_dns_name: the project's name check (jitsi_inventory.is_dns_name; roles/jitsi_validate's plan).
+    """
+    if not settings.get("turn_hosts"):
+        return []
     errors = []
     host = settings.get("host", "")
-    labels = str(host).split(".")
-    if not host or not all(lbl and len(lbl) <= 63 and lbl.replace("-", "").isalnum() and lbl[0] != "-"
-                           for lbl in labels):
-        errors.append(f"jitsi_turn_host = {host!r}: the DNS name clients reach the turn hosts at "
+    if not is_dns_name(host):
+        errors.append(f"jitsi_turn_host = {host!r}: the lowercase DNS name clients reach the turn hosts at "
                       f"(e.g. turn.example.org), or empty for jitsi_domain")
     for key in ("user_quota", "total_quota", "credential_ttl"):
         value = settings.get(key)
@@ -93,10 +97,11 @@ def turn_errors(settings):
     if not (str(lo).isdigit() and str(hi).isdigit() and 1024 <= int(lo) < int(hi) <= 65535):
         errors.append(f"jitsi_turn_relay_min_port/jitsi_turn_relay_max_port = {lo!r}/{hi!r}: a range of "
                       f"unprivileged UDP ports, first below last (coturn's default: 49152/65535)")
-    if settings.get("shares_https") and str(settings.get("turns_port")) != "443":
-        errors.append(f"jitsi_turns_port = {settings.get('turns_port')!r}: this turn host is also an HAProxy node, "
-                      f"where TURNS shares HTTPS's 443 (HAProxy splits the two): set it to 443, or put TURN on "
-                      f"hosts outside group haproxy")
+    shared = sorted(set(settings["turn_hosts"]) & set(settings.get("haproxy") or []))
+    if shared and str(settings.get("turns_port")) != "443":
+        errors.append(f"jitsi_turns_port = {settings.get('turns_port')!r}: turn hosts {', '.join(shared)} are also "
+                      f"HAProxy nodes, where TURNS shares HTTPS's 443 (HAProxy splits the two): set it to 443, "
+                      f"or put TURN on hosts outside group haproxy")
     for extra in settings.get("denied_peers") or []:
         try:
             ipaddress.ip_network(str(extra), strict=False)
@@ -111,5 +116,4 @@ class FilterModule:
             "jitsi_turn_denied_peers": turn_denied_peers,
             "jitsi_turn_allowed_peers": turn_allowed_peers,
             "jitsi_turn_external_services": turn_external_services,
-            "jitsi_turn_errors": turn_errors,
         }

@@ -91,3 +91,13 @@ def test_overlay_blocks_and_indexes_are_checked_with_the_shards():
     hostvars["b-jvb2"]["jitsi_overlay_index"] = 7
     (msg,) = jitsi_plan.cluster_plan(groups, hostvars, SETTINGS)["errors"]
     assert msg == "b-jvb2 and a-jvb1 both get overlay index 7: set jitsi_overlay_index on one of them to a free number from 1 to 254"
+
+
+def test_turn_settings_are_checked_with_the_inventory_before_any_host_changes():
+    groups, hostvars = _inventory()
+    groups["turn"] = ["lb1"]
+    turn = {"host": "turn.example.org", "user_quota": 12, "total_quota": 1200, "credential_ttl": 86400,
+            "relay_min_port": 49152, "relay_max_port": 65535, "denied_peers": [], "turns_port": 443}
+    assert jitsi_plan.cluster_plan(groups, hostvars, dict(SETTINGS, turn=turn))["errors"] == []
+    (msg,) = jitsi_plan.cluster_plan(groups, hostvars, dict(SETTINGS, turn=dict(turn, turns_port=5349)))["errors"]
+    assert msg.startswith("jitsi_turns_port = 5349: turn hosts lb1 are also HAProxy nodes")

@@ -3,6 +3,7 @@
 import pytest
 
 from jitsi_prosody import lua_value
+from jitsi_inventory import is_dns_name
 from jitsi_turn import AnsibleFilterError, turn_allowed_peers, turn_denied_peers, turn_errors, turn_external_services
 
 HOSTVARS = {
@@ -11,7 +12,8 @@ HOSTVARS = {
     "b-jvb1": {"jitsi_host_address": "2001:db8::21"},
 }
 GOOD = {"host": "meet.example.org", "user_quota": 12, "total_quota": 1200, "credential_ttl": 86400,
-        "relay_min_port": 49152, "relay_max_port": 65535, "denied_peers": []}
+        "relay_min_port": 49152, "relay_max_port": 65535, "denied_peers": [], "turns_port": 443,
+        "turn_hosts": ["lb1", "turn1"], "haproxy": ["lb1", "lb2"]}
 
 
 BRIDGES = ["a-jvb1", "a-jvb2", "b-jvb1"]
@@ -50,23 +52,32 @@ def test_external_services_are_upstreams_four_with_time_limited_credentials():
 
 
 def test_good_settings_pass():
-    assert turn_errors(GOOD) == []
+    assert turn_errors(GOOD, is_dns_name) == []
+
+
+def test_without_turn_hosts_nothing_is_checked():
+    assert turn_errors(dict(GOOD, turn_hosts=[], user_quota=0, host="not a name"), is_dns_name) == []
 
 
 @pytest.mark.parametrize("change, message", [
     ({"host": "meet example"}, "jitsi_turn_host = 'meet example'"),
     ({"host": "-bad.example.org"}, "jitsi_turn_host"),
+    ({"host": "Turn.example.org"}, "jitsi_turn_host = 'Turn.example.org': the lowercase DNS name"),
     ({"user_quota": 0}, "jitsi_turn_user_quota = 0: a whole number of at least 1"),
     ({"total_quota": "many"}, "jitsi_turn_total_quota = 'many'"),
     ({"credential_ttl": -5}, "jitsi_turn_credential_ttl = -5"),
     ({"relay_min_port": 60000, "relay_max_port": 50000}, "jitsi_turn_relay_min_port/jitsi_turn_relay_max_port = 60000/50000"),
     ({"relay_min_port": 80}, "unprivileged UDP ports"),
-    ({"shares_https": True, "turns_port": 5349}, "jitsi_turns_port = 5349: this turn host is also an HAProxy node"),
+    ({"turns_port": 5349}, "jitsi_turns_port = 5349: turn hosts lb1 are also HAProxy nodes"),
     ({"denied_peers": ["not-a-net"]}, "jitsi_turn_denied_peers: 'not-a-net' is not an address or network"),
 ])
 def test_bad_settings_are_named_with_the_fix(change, message):
-    errors = turn_errors(dict(GOOD, **change))
+    errors = turn_errors(dict(GOOD, **change), is_dns_name)
     assert len(errors) == 1 and message in errors[0], errors
+
+
+def test_a_dedicated_turn_host_may_serve_turns_on_another_port():
+    assert turn_errors(dict(GOOD, turn_hosts=["turn1"], turns_port=5349), is_dns_name) == []
 
 
 def test_lua_tables_refuse_keys_that_are_not_lua_names():
