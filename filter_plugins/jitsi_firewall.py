@@ -107,6 +107,47 @@ def _rule(comment, proto, port, sources=None, iif=None):
     return statements
 
 
+def _by_address(comment, match, addresses, direction="saddr", prefix="", hook=None):
+    """One statement per address family matching `addresses` (never empty) as source or destination."""
+    v4, v6 = _sources(addresses)
+    statements = []
+    for family, found in (("ip", v4), ("ip6", v6)):
+        if found:
+            rule = {"comment": comment, "statement": f"{prefix}{family} {direction} {{ {', '.join(found)} }} {match}"}
+            statements.append(dict(rule, hook=hook) if hook else rule)
+    return statements
+
+
+def _relay_rules(host, shards, hostvars, ports, overlay):
+    """Relays between bridges ride the overlay and nothing else (ICE then has one path, encrypted by
+    WireGuard and DTLS, that outlives a bridge's public address changing). UDP between this bridge
+    and its overlay peer bridges' underlay or public addresses is dropped both ways, WireGuard
+    excepted, ahead of the conntrack rule (an ICE check this bridge sent would otherwise let the
+    peer's check in as a reply); so is UDP on wg0 other than VXLAN. vx0 admits the peer bridges on
+    any UDP port: the initiating side of a relay has its own (ephemeral) port."""
+    peers = set(overlay.get("peers") or [])
+    others = sorted(b["host"] for s in shards.values() for b in s["bridges"]
+                    if b["host"] != host and b["host"] in peers and b["host"] in overlay["plan"])
+    if not others:
+        return []
+    outside = _of(others, hostvars) + [hostvars[b]["jitsi_videobridge_public_address"] for b in others
+                                       if hostvars.get(b, {}).get("jitsi_videobridge_public_address")]
+    wg, vx = int(ports["wireguard"]), int(ports["vxlan"])
+    not_wg = f"udp sport != {wg} udp dport != {wg} counter drop"
+    tunnel = [overlay["plan"][b]["wg"] for b in others]
+    rules = _by_address("relays ride the overlay: UDP from other bridges' underlay and public addresses, but WireGuard",
+                        not_wg, outside, hook="early")
+    rules += _by_address("relays ride the overlay: UDP from other bridges on wg0, but VXLAN", f"udp dport != {vx} counter drop",
+                         tunnel, prefix='iifname "wg0" ', hook="early")
+    rules += _by_address("relays between bridges: other bridges over the overlay (vx0), any port", "udp dport 1024-65535 counter accept",
+                         [overlay["plan"][b]["vx"] for b in others], prefix='iifname "vx0" ')
+    rules += _by_address("relays ride the overlay: no UDP to other bridges' underlay and public addresses, but WireGuard",
+                         not_wg, outside, direction="daddr", hook="output")
+    rules += _by_address("relays ride the overlay: no UDP to other bridges on wg0, but VXLAN", f"udp dport != {vx} counter drop",
+                         tunnel, direction="daddr", prefix='oifname "wg0" ', hook="output")
+    return rules
+
+
 def _of(hosts, hostvars):
     return [a for h in hosts for a in _addresses(h, hostvars)]
 
@@ -130,7 +171,9 @@ def _scaler_sources(scaler, hostvars, overlay):
 
 
 def firewall_rules(host, groups, shards, hostvars, ports, settings, overlay):
-    """Accept rules of `host`: [{comment, statement}] in a stable order.
+    """Rules of `host`: [{comment, statement, hook?}] in a stable order. Without `hook` a rule
+    belongs to the input chain after the conntrack rule; hook "early" puts it ahead of that rule,
+    "output" in the output chain.
 
     settings: admin_cidrs, monitoring_cidrs, monitoring_ports, acme_host (roles/jitsi_acme: it pushes the
     certificate to the other HAProxy nodes over SSH; '' when ACME is off).
@@ -170,7 +213,9 @@ def firewall_rules(host, groups, shards, hostvars, ports, settings, overlay):
                            _of(haproxy, hostvars) + (_scaler_sources(remote, hostvars, overlay) if remote else []))
         rules += _rule(f"XMPP c2s: bridges of shard {shard['name']}", "tcp", ports["xmpp_c2s"], bridge_sources)
     if shard and host in [b["host"] for b in shard["bridges"]]:
-        rules += _rule("media (ICE UDP, clients and relays between bridges): anyone", "udp", ports["jvb_udp"])
+        rules += _rule("media (ICE UDP): clients, and relays from other bridges over the overlay", "udp", ports["jvb_udp"])
+        if host in overlay["plan"]:
+            rules += _relay_rules(host, shards, hostvars, ports, overlay)
         scaler = _autoscaler(shard)
         if scaler is None:
             rules += _rule("bridge REST (stats, health): monitoring networks", "tcp", ports["jvb_rest"], monitoring)

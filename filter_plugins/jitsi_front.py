@@ -1,10 +1,15 @@
 """The front door's plan: one HAProxy server per shard, the HAProxy peers (pure, unit-tested)."""
 
 
-def front_servers(shards):
-    """One server per shard: name, the signal node's address, region; sorted by shard name."""
+def front_servers(shards, region=""):
+    """One server per shard: name, the signal node's address, region, backup; sorted by shard name.
+
+    `backup` marks the shards outside the node's region (none when it has no region): HAProxy
+    sends new rooms to its region's shards while one is up and not drained, else to all the
+    others (option allbackups). Sticky rooms stay where they are either way."""
     return [
-        {"name": f"shard_{name}", "shard": name, "address": shard["signal_address"], "region": shard["region"]}
+        {"name": f"shard_{name}", "shard": name, "address": shard["signal_address"], "region": shard["region"],
+         "backup": bool(region) and shard["region"] != region}
         for name, shard in sorted(shards.items())
         if shard.get("signal_address")
     ]

@@ -33,7 +33,8 @@ ROLE_GROUPS = ("signal", "jvb", "haproxy")
 REGION_KEYS = {
     "jitsi_shard_region": "a shard's region goes unquoted into HAProxy's config, into the x-jitsi-region header "
                           "and into Jicofo's and the bridges' config",
-    "jitsi_bridge_region": "a bridge's region goes into its jvb.conf, and Jicofo's region-based bridge selection compares it",
+    "jitsi_region": "a bridge's region goes into its jvb.conf (Jicofo's region-based bridge selection compares it), "
+                    "an HAProxy node's into the X-Proxy-Region header that tells Jicofo where its participants are",
     "jitsi_overlay_region": "overlay regions are matched against jitsi_shard_region and jitsi_overlay_region_links "
                             "to pick each member's peers",
 }
@@ -41,6 +42,7 @@ REGION_KEYS = {
 # Settings of earlier releases that upstream Jitsi no longer has: an inventory that still sets
 # one is refused, so nobody believes a dead knob does something.
 RETIRED = {
+    "jitsi_bridge_region": "renamed: set jitsi_region (bridges and HAProxy nodes have a region)",
     "jitsi_bridge_mode": "component (XEP-0114) bridges were removed upstream in 2020; bridges always join the brewery MUC",
     "jitsi_videobridge_octo_enabled": "legacy Octo was removed from jitsi-videobridge in 2022; relays replace it "
                                       "(jitsi_videobridge_relay_enabled, jitsi_jicofo_octo_enabled)",
@@ -72,7 +74,7 @@ _HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+:\d{1,5}$")
 # anew, and a plan that reads it per host and per check costs O(hosts^2).
 SNAPSHOT_KEYS = (
     "ansible_host", "jitsi_signal_address", "jitsi_shard_region", "jitsi_bridge_pool_size", "jitsi_bridge_slot",
-    "jitsi_bridge_region", "jitsi_overlay_index", "jitsi_overlay_region",
+    "jitsi_region", "jitsi_overlay_index", "jitsi_overlay_region",
     "jitsi_videobridge_public_address", "jitsi_videobridge_private_address", "jitsi_videobridge_stun_servers",
     "jitsi_autoscale", "jitsi_bridge_standby", *VERSION_FORMATS, *RETIRED,
 )
@@ -185,7 +187,7 @@ def shard_table(groups, hostvars, defaults):
                 "host": host,
                 "slot": slot,
                 "slot_name": slot_name(slot, size) if slot is not None and valid_size else None,
-                "region": hostvars[host].get("jitsi_bridge_region", settings["region"]),
+                "region": hostvars[host].get("jitsi_region") or settings["region"],
                 # Provisioned stopped, for the shard's autoscaler to start (jitsi_autoscale).
                 "standby": hostvars[host].get("jitsi_bridge_standby", False) is True,
             })

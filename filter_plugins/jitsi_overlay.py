@@ -125,9 +125,11 @@ def addresses(hosts, hostvars, wg_cidr, vx_cidr):
 
 
 def regions(hosts, hostvars, default="default"):
-    """A member's region: jitsi_overlay_region, else its shard's jitsi_shard_region."""
+    """A member's region: jitsi_overlay_region, else its own jitsi_region (a bridge or HAProxy node),
+    else its shard's jitsi_shard_region."""
     return {
-        host: str(hostvars[host].get("jitsi_overlay_region") or hostvars[host].get("jitsi_shard_region") or default)
+        host: str(hostvars[host].get("jitsi_overlay_region") or hostvars[host].get("jitsi_region")
+                  or hostvars[host].get("jitsi_shard_region") or default)
         for host in hosts
     }
 

@@ -29,6 +29,7 @@ autoscale = _sibling("jitsi_autoscale")
 auth = _sibling("jitsi_auth")
 acme = _sibling("jitsi_acme")
 turn = _sibling("jitsi_turn")
+regions = _sibling("jitsi_regions")
 
 
 def cluster_plan(groups, hostvars, settings):
@@ -38,7 +39,8 @@ def cluster_plan(groups, hostvars, settings):
     front_external (jitsi_front_external), member_groups and cidrs ({variable name: block}) of
     the overlay, auth_defaults (the authentication settings' role defaults, by variable name);
     acme (the ACME settings, see jitsi_acme.acme_errors; optional); turn (the TURN settings, see
-    jitsi_turn.turn_errors; optional).
+    jitsi_turn.turn_errors; optional); regions ({groups: jitsi_region_groups, overlay_scope,
+    overlay_links}; optional).
     """
     snapshot = inventory.snapshot(groups, hostvars, inventory.SNAPSHOT_KEYS + auth.SNAPSHOT_KEYS)
     members = overlay.members(groups, settings["member_groups"])
@@ -53,6 +55,8 @@ def cluster_plan(groups, hostvars, settings):
     if settings.get("turn"):
         errors += turn.turn_errors(dict(settings["turn"], turn_hosts=groups.get("turn", []),
                                         haproxy=groups.get("haproxy", [])), inventory.is_dns_name)
+    if settings.get("regions") is not None and not errors:
+        errors += _region_errors(groups, snapshot, shards, members, settings["regions"])
     if errors:
         return {"errors": errors}
     wg_cidr, vx_cidr = settings["cidrs"]["jitsi_overlay_wg_cidr"], settings["cidrs"]["jitsi_overlay_cidr"]
@@ -66,6 +70,20 @@ def cluster_plan(groups, hostvars, settings):
             "regions": overlay.regions(members, snapshot),
         },
     }
+
+
+def _region_errors(groups, snapshot, shards, members, settings):
+    overlay_peers = {}
+    if settings.get("overlay_scope") == "region":
+        member_regions = overlay.regions(members, snapshot)
+        bridges = [b["host"] for shard in shards.values() for b in shard["bridges"] if b["host"] in member_regions]
+        overlay_peers = {h: set(overlay.peers(h, members, member_regions, "region", settings.get("overlay_links") or []))
+                         for h in bridges}
+    return regions.region_errors(groups, snapshot, shards, {
+        "region_groups": settings.get("groups") or [],
+        "overlay_members": members if overlay_peers else [],
+        "overlay_peers": overlay_peers,
+    })
 
 
 class FilterModule:

@@ -229,7 +229,10 @@ class MeetClient:
         return (f"<presence xmlns='{STANZAS}' to={quoteattr(occupant)}>"
                 + (f"<x xmlns='{MUC}'/>" if joining else "")
                 + f"<stats-id>{escape(self.display[:3])}-{self.nick[:4]}</stats-id>"
-                + (f"<region id={quoteattr(region)} xmlns='{JITSI_MEET}'/>" if region else "")
+                # config.deploymentInfo.userRegion: Jicofo reads jitsi_participant_region (ChatRoomMemberImpl);
+                # without it Prosody adds the front's X-Proxy-Region there (mod_muc_meeting_id).
+                + (f"<region id={quoteattr(region)} xmlns='{JITSI_MEET}'/>"
+                   f"<jitsi_participant_region>{escape(region)}</jitsi_participant_region>" if region else "")
                 + f"<c xmlns='{CAPS}' hash='sha-1' node='https://jitsi.org/jitsi-meet' ver='loadtest'/>"
                 f"<SourceInfo>{escape(sources)}</SourceInfo>"
                 "<jitsi_participant_codecList>vp9,vp8,h264</jitsi_participant_codecList>"

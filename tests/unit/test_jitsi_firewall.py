@@ -182,3 +182,33 @@ def test_acme_host_may_reach_the_other_haproxy_nodes_ssh_only():
     assert "ip saddr { 10.0.0.1 } tcp dport 22 counter accept" not in rules("h1", settings=settings)
     assert not any("10.0.0.1 } tcp dport 22" in s for s in rules("a-signal", settings=settings))
     assert rules("h2", settings=dict(SETTINGS, acme_host="")) == rules("h2")
+
+
+def _hooked(host, hook, hostvars=HOSTVARS):
+    return [r["statement"] for r in firewall_rules(host, GROUPS, SHARDS, hostvars, PORTS, SETTINGS, _overlay(host))
+            if r.get("hook") == hook]
+
+
+def test_relays_between_bridges_ride_only_the_overlay():
+    hostvars = dict(HOSTVARS, **{"a-jvb2": {"jitsi_overlay_underlay": "10.0.1.12",
+                                            "jitsi_videobridge_public_address": "203.0.113.12"}})
+    # Ahead of conntrack: UDP from the other bridges' underlay and public addresses (WireGuard
+    # excepted), and on wg0 anything but VXLAN; an ICE check of ours would let theirs in as a reply.
+    assert _hooked("a-jvb1", "early", hostvars) == [
+        "ip saddr { 10.0.1.12, 203.0.113.12 } udp sport != 51820 udp dport != 51820 counter drop",
+        "ip6 saddr { 2001:db8::21 } udp sport != 51820 udp dport != 51820 counter drop",
+        'iifname "wg0" ip saddr { 10.98.0.3, 10.98.0.5 } udp dport != 4789 counter drop',
+    ]
+    # And nothing goes out that way either: tcpdump on the underlay sees only WireGuard.
+    assert _hooked("a-jvb1", "output", hostvars) == [
+        "ip daddr { 10.0.1.12, 203.0.113.12 } udp sport != 51820 udp dport != 51820 counter drop",
+        "ip6 daddr { 2001:db8::21 } udp sport != 51820 udp dport != 51820 counter drop",
+        'oifname "wg0" ip daddr { 10.98.0.3, 10.98.0.5 } udp dport != 4789 counter drop',
+    ]
+    # vx0 admits the other bridges on any unprivileged port (a relay's initiator has its own).
+    assert 'iifname "vx0" ip saddr { 10.99.0.3, 10.99.0.5 } udp dport 1024-65535 counter accept' in rules("a-jvb1")
+    # Signal nodes and HAProxy nodes get none of it; a bridge outside the overlay neither.
+    for host in ("a-signal", "h1"):
+        assert not [r for r in firewall_rules(host, GROUPS, SHARDS, HOSTVARS, PORTS, SETTINGS, _overlay(host)) if "hook" in r]
+    alone = firewall_rules("a-jvb1", GROUPS, SHARDS, HOSTVARS, PORTS, SETTINGS, {"plan": {}, "peers": []})
+    assert not [r for r in alone if "hook" in r] and not any("vx0" in r["statement"] for r in alone)

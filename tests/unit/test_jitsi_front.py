@@ -11,9 +11,19 @@ def test_one_server_per_shard_with_region_sorted():
         "empty": {"signal_address": None, "region": "eu"},
     }
     assert front.front_servers(shards) == [
-        {"name": "shard_a", "shard": "a", "address": "signal-a", "region": "eu"},
-        {"name": "shard_b", "shard": "b", "address": "10.0.0.2", "region": "us"},
+        {"name": "shard_a", "shard": "a", "address": "signal-a", "region": "eu", "backup": False},
+        {"name": "shard_b", "shard": "b", "address": "10.0.0.2", "region": "us", "backup": False},
     ]
+
+
+def test_shards_outside_the_nodes_region_are_backups():
+    shards = {"a": {"signal_address": "10.0.0.1", "region": "eu"}, "b": {"signal_address": "10.0.0.2", "region": "us"},
+              "c": {"signal_address": "10.0.0.3", "region": "eu"}}
+    assert [(s["name"], s["backup"]) for s in front.front_servers(shards, "eu")] == [
+        ("shard_a", False), ("shard_b", True), ("shard_c", False)]
+    assert [s["backup"] for s in front.front_servers(shards, "us")] == [True, False, True]
+    # A node in a region without shards (it has bridges there): every shard is a backup, all used.
+    assert [s["backup"] for s in front.front_servers(shards, "ap")] == [True, True, True]
 
 
 def test_peers_by_inventory_name_with_address_override():

@@ -299,14 +299,14 @@ def test_regions_are_dns_labels():
     groups, hostvars = _inventory()
     for h in groups["shard_a"]:
         hostvars[h]["jitsi_shard_region"] = "eu west"
-    hostvars["b-jvb1"]["jitsi_bridge_region"] = "US"
+    hostvars["b-jvb1"]["jitsi_region"] = "US"
     hostvars["b-signal"]["jitsi_overlay_region"] = False  # an unquoted `no` in YAML
     hostvars["a-jvb2"]["jitsi_overlay_region"] = "eu\n"
     msgs = _errors(groups, hostvars)
     assert len(msgs) == 4
     assert msgs[0].startswith("jitsi_shard_region is 'eu west' (group shard_a): a shard's region goes unquoted into HAProxy")
     assert msgs[0].endswith("use 'eu-west' or another lowercase DNS label (^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$).")
-    assert msgs[1].startswith("jitsi_bridge_region is 'US' (hosts b-jvb1): a bridge's region goes into its jvb.conf")
+    assert msgs[1].startswith("jitsi_region is 'US' (hosts b-jvb1): a bridge's region goes into its jvb.conf")
     assert "use 'us' or another lowercase DNS label" in msgs[1]
     assert msgs[2].startswith("jitsi_overlay_region is 'eu\\n' (hosts a-jvb2)") and "use 'eu'" in msgs[2]
     assert msgs[3].startswith("jitsi_overlay_region is False (hosts b-signal)") and "quote it" in msgs[3]

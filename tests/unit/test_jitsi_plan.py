@@ -101,3 +101,21 @@ def test_turn_settings_are_checked_with_the_inventory_before_any_host_changes():
     assert jitsi_plan.cluster_plan(groups, hostvars, dict(SETTINGS, turn=turn))["errors"] == []
     (msg,) = jitsi_plan.cluster_plan(groups, hostvars, dict(SETTINGS, turn=dict(turn, turns_port=5349)))["errors"]
     assert msg.startswith("jitsi_turns_port = 5349: turn hosts lb1 are also HAProxy nodes")
+
+
+def test_regions_are_checked_with_the_overlay_scope():
+    groups, hostvars = _inventory()
+    hostvars["a-jvb2"]["jitsi_region"] = "us"
+    hostvars["lb1"]["jitsi_region"] = "us"
+    regions = {"groups": [["eu", "us"]], "overlay_scope": "mesh", "overlay_links": []}
+    plan = jitsi_plan.cluster_plan(groups, hostvars, dict(SETTINGS, regions=regions))
+    assert plan["errors"] == []
+    assert [b["region"] for b in plan["shards"]["a"]["bridges"]] == ["eu", "us"]
+    # Per region, a-jvb2 (us) would peer with nobody of its shard: relays would have no path.
+    plan = jitsi_plan.cluster_plan(groups, hostvars, dict(SETTINGS, regions=dict(regions, overlay_scope="region")))
+    assert plan["errors"] == [e for e in plan["errors"] if "are overlay members but not overlay peers" in e] != []
+    linked = dict(regions, overlay_scope="region", overlay_links=[["eu", "us"]])
+    assert jitsi_plan.cluster_plan(groups, hostvars, dict(SETTINGS, regions=linked))["errors"] == []
+    hostvars["lb1"]["jitsi_region"] = "ap"
+    (msg,) = jitsi_plan.cluster_plan(groups, hostvars, dict(SETTINGS, regions=regions))["errors"]
+    assert msg.startswith("host lb1 (group haproxy): jitsi_region 'ap' has no bridge")

@@ -20,6 +20,7 @@ def test_join_presence_is_jitsi_meets():
     assert presence.find(f"{{{client.MUC}}}x") is not None
     assert presence.find(f"{{{client.NICK}}}nick").text == "Zoë <&>"
     assert presence.find(f"{{{client.JITSI_MEET}}}region").get("id") == "eu"
+    assert presence.find(f"{{{client.STANZAS}}}jitsi_participant_region").text == "eu"
     assert presence.find(f"{{{client.CAPS}}}c").get("node") == "https://jitsi.org/jitsi-meet"
     for tag in ("stats-id", "SourceInfo", "jitsi_participant_codecList", "audiomuted", "videomuted"):
         assert presence.find(f"{{{ns}}}{tag}") is not None, tag

@@ -1,13 +1,18 @@
 -- jitsi-meet-prosody stand-in @VERSION@: jitsi-meet mod_jitsi_session.lua @0eab4774 (global): copies
 -- the BOSH/websocket URL parameters into the session: previd (session resumption, read by
 -- mod_auth_jitsi-anonymous), room and prefix (the room the web client is in; the components
--- look the room up from them).
+-- look the room up from them). And, as current upstream's (the same file in jitsi-meet master,
+-- 2025, with `region_header_name`; @0eab4774 predates it), the participant's region from the
+-- proxy's header, x_proxy_region by default (Prosody's name for X-Proxy-Region): mod_muc_meeting_id
+-- puts it in the participant's presence for Jicofo.
 module:set_global();
 
 local http = require "util.http";
+local region_header_name = module:get_option_string("region_header_name", "x_proxy_region");
 
 local function init_session(event)
 	local session, query = event.session, event.request.url.query;
+	session.user_region = event.request.headers[region_header_name];
 	if query == nil then return; end
 	local params = http.formdecode(query);
 	session.previd = params.previd;

@@ -3,7 +3,10 @@
 -- * each new room gets a meetingId (UUID), shown as muc#roominfo_meetingId in the room's
 --   disco#info and config form; only an admin (Jicofo) may overwrite it;
 -- * "jicofo lock": until an occupant with nick "focus" joins, other joins are queued (and
---   replayed when focus joins), so nobody is in a room Jicofo has not set up.
+--   replayed when focus joins), so nobody is in a room Jicofo has not set up;
+-- * a joining participant's presence gets <jitsi_participant_region> from its session's
+--   user_region (mod_jitsi_session, the proxy's X-Proxy-Region), unless the client sent one
+--   (config.deploymentInfo.userRegion): Jicofo selects bridges by it.
 local queue = require "util.queue";
 local uuid_gen = require "util.uuid".generate;
 local um_is_admin = require "core.usermanager".is_admin;
@@ -29,8 +32,16 @@ module:hook("muc-config-submitted/muc#roominfo_meetingId", function(event)
 	return true;
 end, 99);
 
+local function process_region(session, stanza)
+	if not session.user_region or stanza:get_child_text("jitsi_participant_region") then return; end
+	stanza:tag("jitsi_participant_region"):text(session.user_region):up();
+end
+
 module:hook("muc-occupant-pre-join", function(event)
 	local occupant, room = event.occupant, event.room;
+	if not um_is_admin(occupant.bare_jid, module.host) and not util.is_healthcheck_room(room.jid) then
+		process_region(event.origin, event.stanza);
+	end
 	if room._data.jicofo_lock == false or util.is_healthcheck_room(room.jid) then return; end
 	if util.ends_with(occupant.nick, "/focus") then
 		module:fire_event("jicofo-unlock-room", { room = room; });
