@@ -130,7 +130,7 @@ def test_test_state_shape(bridge):
     bridge.set_registered("a", True)
     state = bridge.handle("GET", "/test/state", {})[1]
     assert set(state) == {"opened", "completed", "interrupted", "registered", "media_packets", "candidates",
-                          "health", "shutdown_state"}
+                          "health", "shutdown_state", "relays", "colibri_conferences"}
     assert state["health"]["success"] is True and state["registered"] == {"a": True}
 
 

@@ -38,8 +38,10 @@ def build():
         log.error("relays are enabled but no relay-id is set: statistics cannot be produced")
 
     async def setup(stop):
-        bound = await ice.bind(addresses, settings.udp_port, state.media)
+        bound = await ice.bind(addresses, settings.udp_port, state.mux)
         harvesters = {"mappings": ice.prune(static), "stun_failed": False}
+        # Relays harvest the same addresses (unique-port agents) or share the single port (colibri.py).
+        state.harvest.set(addresses, lambda: harvesters["mappings"], lambda: state.candidates)
 
         def refresh():
             state.candidates = ice.candidates(bound, settings.udp_port, harvesters["mappings"])

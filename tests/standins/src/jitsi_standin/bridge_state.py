@@ -1,16 +1,20 @@
 """The bridge's conferences, drain and shutdown state, and what its REST API answers.
 
 Pure (no I/O but the state file), so the handlers are unit-tested without XMPP or sockets.
-Synthetic conferences stand in for real ones: they end by themselves after their duration; any
-still running when the service stops are counted as interrupted in the state file, which is how the
-tests prove a rolling upgrade dropped no call. Those counters are test-only and served on
-/test/state, never in the upstream-shaped /colibri/stats.
+Two kinds of conferences are counted together in the upstream-shaped /colibri/stats: the real
+Colibri2 conferences Jicofo allocates (colibri.py; their endpoints carry no media, their relays run ICE
+and dummy media) and synthetic ones opened with POST /test/conferences, which stand in for load: they
+end by themselves after their duration, they alone make the packet-rate stress, and any still running
+when the service stops are counted as interrupted in the state file, which is how the tests prove a
+rolling upgrade dropped no call. Those counters are test-only and served on /test/state, never in
+/colibri/stats.
 """
 
 import json
 import os
 import time
 
+from .colibri import Colibri, Harvest
 from .config import ConfigError
 from .health import Result
 from .load import LoadManager
@@ -33,8 +37,13 @@ class BridgeState:
         self.conferences = []  # [{"id", "participants", "ends"}]
         self.created = self.completed = self.total_participants = 0
         self.counters = self._read_counters()
-        self.media = {"media_packets": 0}  # filled by ice.bind
+        self.media = {"media_packets": 0}  # counted by the single-port sockets (relay.SinglePort)
         self.candidates = []
+        from .relay import SinglePort
+
+        self.mux = SinglePort(self.media)
+        self.harvest = Harvest(self.mux)  # bridge.py sets the addresses and mappings once bound
+        self.colibri = Colibri(config, self.harvest, lambda: self.shutdown_state != RUNNING)
         self.health = None  # a health.HealthChecker, set by bridge.py
         self.load = LoadManager(config.load_measurement, config.load_threshold, clock)
 
@@ -55,8 +64,14 @@ class BridgeState:
 
     # lifecycle ---------------------------------------------------------------------------------
     @property
-    def participants(self):
+    def synthetic_participants(self):
         return sum(c["participants"] for c in self.conferences)
+
+    @property
+    def participants(self):
+        """Every local endpoint: synthetic participants and Jicofo's colibri2 endpoints (ShutdownManager
+        waits for these to drop to graceful-shutdown-min-participants)."""
+        return self.synthetic_participants + self.colibri.endpoint_count
 
     def tick(self):
         """End the conferences whose time is up; True when the bridge should exit now."""
@@ -74,7 +89,9 @@ class BridgeState:
         return self.shutdown_at is not None and now >= self.shutdown_at
 
     def stop(self):
-        """The service is stopping: whatever is still live is cut off."""
+        """The service is stopping: whatever is still live is cut off (the interrupted counter is about
+        the synthetic conferences only)."""
+        self.colibri.stop()
         if self.conferences:
             self.counters["interrupted"] += len(self.conferences)
             self.conferences = []
@@ -111,15 +128,17 @@ class BridgeState:
     # stats -------------------------------------------------------------------------------------
     def stats(self):
         """Upstream's names (jvb stats/VideobridgeStatisticsShim.kt @a29d97d1), for what the stand-in has."""
+        colibri = self.colibri
+        sizes = [c["participants"] for c in self.conferences] + [len(c.endpoints) for c in colibri.conferences.values()]
         stats = {
-            "conferences": len(self.conferences),
+            "conferences": len(self.conferences) + len(colibri.conferences),
             "participants": self.participants,
             "endpoints": self.participants,
             "local_endpoints": self.participants,
-            "largest_conference": max((c["participants"] for c in self.conferences), default=0),
-            "total_conferences_created": self.created,
-            "total_conferences_completed": self.completed,
-            "total_participants": self.total_participants,
+            "largest_conference": max(sizes, default=0),
+            "total_conferences_created": self.created + colibri.created,
+            "total_conferences_completed": self.completed + colibri.completed,
+            "total_participants": self.total_participants + colibri.endpoints_created,
             "stress_level": self.load.stress,
             "average_participant_stress": 0.01,
             "graceful_shutdown": self.shutdown_state != RUNNING,
@@ -131,6 +150,7 @@ class BridgeState:
             "healthy": self.health_result.success,
             "version": self.version,
         }
+        stats.update(colibri.stats())
         if self.config.relay_enabled:
             # RelayConfig.relayId has no default: reading it without a value is a config error
             # (upstream: /colibri/stats fails and the bridge's presence carries no stats).
@@ -157,6 +177,7 @@ class BridgeState:
             "candidates": self.candidates,
             "health": {**self.health_result.as_json(), "checks": self.health.checks if self.health else 0},
             "shutdown_state": self.shutdown_state,
+            **self.colibri.test_state(),
         }
 
     # test-only conferences -----------------------------------------------------------------------

@@ -3,7 +3,10 @@
 Modelled on jicofo @7ebb13dc: xmpp/ConferenceIqHandler.kt (request and answer), FocusManager.kt
 (one conference per room, conferenceCount), conference/JitsiMeetConferenceImpl.java (join, timeouts,
 "Last member left, stopping."), jicofo-common xmpp/muc/ChatRoomImpl.kt (join, whois=anyone, grantOwnership)
-and xmpp/muc/ChatRoomRoleManager.kt (AutoOwnerRoleManager). No bridge or Jingle session is set up.
+and xmpp/muc/ChatRoomRoleManager.kt (AutoOwnerRoleManager).
+
+Each member that is not a visitor gets a colibri2 endpoint on a bridge (allocation.py: bridge selection,
+conference-modify, relays between the conference's bridges); no Jingle session is offered to it.
 """
 
 import asyncio
@@ -11,6 +14,8 @@ import logging
 import xml.etree.ElementTree as ET
 
 from slixmpp.exceptions import IqError, IqTimeout
+
+from .allocation import Allocations
 
 FOCUS = "http://jitsi.org/protocol/focus"
 MUC = "http://jabber.org/protocol/muc"
@@ -73,6 +78,13 @@ class Conference:
         self.members = {}
         self.owner = None
         self.timeout = None
+        self.colibri = Allocations(self, session.state, session.config)
+
+    def bridge_counts(self):
+        return self.colibri.bridge_counts()
+
+    def test_state(self):
+        return self.colibri.test_state()
 
     async def start(self):
         """ChatRoomImpl.joinAs: join (creating the room), then make it non-anonymous."""
@@ -114,11 +126,17 @@ class Conference:
         item = presence.xml.find(f"{{{MUC_USER}}}x/{{{MUC_USER}}}item")
         if item is None:
             return
-        if occupant not in self.members:
+        joined = occupant not in self.members
+        if joined:
             log.info("Member joined:%s", nick)
             if self.timeout:
                 self.timeout.cancel()
         self.members[occupant] = [item.get("jid"), role_of(item)]
+        if joined and role_of(item) != "visitor":
+            # ChatRoomMemberImpl: the region is the text of <jitsi_participant_region xmlns='jabber:client'>.
+            region = presence.xml.find("{jabber:client}jitsi_participant_region")
+            region = region.text.strip() if region is not None and region.text and region.text.strip() else None
+            self.colibri.allocate(occupant, nick, region)
         if self.owner is None:
             self._elect()
 
@@ -126,6 +144,7 @@ class Conference:
         if self.members.pop(occupant, None) is None:
             return
         log.info("Member left:%s", occupant.rsplit("/", 1)[-1])
+        self.colibri.remove(occupant)
         if occupant == self.owner:
             self.owner = None
             self._elect()
@@ -167,6 +186,7 @@ class Conference:
     def stop(self):
         if self.timeout:
             self.timeout.cancel()
+        self.colibri.expire()
         self.session.make_presence(pto=f"{self.room}/{self.nick}", ptype="unavailable").send()
         self.session.conferences.pop(self.room, None)
         log.info("Stopped.")

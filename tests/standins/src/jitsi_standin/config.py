@@ -158,6 +158,8 @@ class BridgeConfig:
     shutting_down_delay: float = 60
     load_measurement: str = "cpu-usage"
     load_threshold: float = 0.9
+    sctp_enabled: bool = True
+    websockets_enabled: bool = False
 
 
 def rest_apis(tree):
@@ -315,6 +317,10 @@ def bridge_config(tree, source="jvb.conf", log=None):
         graceful_shutdown_max_duration=_setting(
             tree, "videobridge.shutdown.graceful-shutdown-max-duration", "24 hours", duration),
         shutting_down_delay=_setting(tree, "videobridge.shutdown.shutting-down-delay", "1 minutes", duration),
+        # jvb reference.conf @a29d97d1: a colibri2 relay needs SCTP (on by default) or colibri web sockets
+        # (off by default), Colibri2ConferenceHandler.handleConferenceModifyIQ.
+        sctp_enabled=_setting(tree, "videobridge.sctp.enabled", True, boolean),
+        websockets_enabled=_setting(tree, "videobridge.websockets.enabled", False, boolean),
         **load_management(tree),
     )
 
@@ -351,6 +357,14 @@ class JicofoConfig:
     selection_strategy: str = "SingleBridgeSelectionStrategy"
     region: str = None
     octo_enabled: bool = False
+    allow_mixed_versions: bool = False
+    region_groups: dict = field(default_factory=dict)  # region -> frozenset of its group
+    stress_threshold: float = 0.8
+    max_bridge_participants: int = 80
+    max_bridge_participants_per_interval: int = -1
+    max_bridge_participants_interval: float = 60
+    average_participant_stress: float = 0.01
+    participant_rampup_interval: float = 20
     rest_enabled: bool = True
     rest_host: str = "127.0.0.1"
     rest_port: int = 8888
@@ -429,6 +443,10 @@ def jicofo_config(tree, source="jicofo.conf"):
         selection_strategy=str(hocon.get(tree, "jicofo.bridge.selection-strategy", "SingleBridgeSelectionStrategy")),
         region=None if region is None else str(region),
         octo_enabled=_setting(tree, "jicofo.octo.enabled", False, boolean),
+        # jicofo-common reference.conf: jicofo.octo.allow-mixed-versions = false (OctoConfig.allowMixedVersions).
+        allow_mixed_versions=_setting(tree, "jicofo.octo.allow-mixed-versions", False, boolean),
+        region_groups=region_groups(tree, source),
+        **_selector_limits(tree),
         # ktor/RestConfig.kt: the REST server runs when enabled and port > 0.
         rest_enabled=_setting(tree, "jicofo.rest.enabled", True, boolean) and rest_port > 0,
         rest_host=str(hocon.get(tree, "jicofo.rest.host", "127.0.0.1")),
@@ -452,3 +470,38 @@ def jicofo_config(tree, source="jicofo.conf"):
         failure_reset_threshold=_setting(tree, "jicofo.bridge.failure-reset-threshold", "1 minute", duration),
         authentication=auth_settings(tree, source),
     )
+
+
+def region_groups(tree, source="jicofo.conf"):
+    """BridgeConfig.kt regionGroups @7ebb13dc: jicofo.bridge.region-groups is a list of lists of regions;
+    each region maps to the set of its group (a region in two groups: the last one wins, as the Kotlin
+    map's later put does). Anything that is not a list counts as empty, as the ConfigList casts do."""
+    raw = hocon.get(tree, "jicofo.bridge.region-groups", [])
+    groups = {}
+    for group in raw if isinstance(raw, list) else []:
+        members = frozenset(_java_string(r) for r in (group if isinstance(group, list) else []))
+        for region in members:
+            groups[region] = members
+    return groups
+
+
+def _selector_limits(tree):
+    """jicofo-selector reference.conf @7ebb13dc (BridgeConfig.kt): the overload rules of the selection."""
+    def number(path, default, kind=float):
+        value = hocon.get(tree, path, default)
+        try:
+            return kind(value)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{path}: {value!r} is not a number") from exc
+
+    # MAX_PARTICIPANTS_PER_BRIDGE (legacy) is not read: the toolkit writes no legacy sip-communicator.properties.
+    return {
+        "stress_threshold": number("jicofo.bridge.stress-threshold", 0.8),
+        "max_bridge_participants": number("jicofo.bridge.max-bridge-participants", 80, int),
+        "max_bridge_participants_per_interval": number("jicofo.bridge.max-bridge-participants-per-interval", -1, int),
+        "max_bridge_participants_interval": _setting(tree, "jicofo.bridge.max-bridge-participants-interval",
+                                                     "1 minute", duration),
+        "average_participant_stress": number("jicofo.bridge.average-participant-stress", 0.01),
+        "participant_rampup_interval": _setting(tree, "jicofo.bridge.participant-rampup-interval", "20 seconds",
+                                                duration),
+    }

@@ -2,8 +2,9 @@
 
 Modelled on ice4j @6da2b08b (HostCandidateHarvester.java, MappingCandidateHarvesters.java,
 MappingCandidateHarvester.kt, StunMappingCandidateHarvester.java) as jitsi-videobridge @a29d97d1
-uses it (ice/Harvesters.kt, health/JvbHealthChecker.kt). No media flows: the UDP sockets answer STUN
-binding requests, like the real single-port harvester does before any conference exists.
+uses it (ice/Harvesters.kt, health/JvbHealthChecker.kt). The UDP sockets answer STUN binding
+requests, like the real single-port harvester does before any conference exists, and carry the ICE
+checks and dummy media of relays (relay.py).
 There is no ICE/TCP (removed in jvb 89dde6ea7) and no legacy Octo socket (removed in jvb e8f546396).
 """
 
@@ -259,26 +260,13 @@ def health(require_valid_address, bound, mappings, require_stun=False, stun_fail
 
 # Sockets -----------------------------------------------------------------------------------------
 
-class _StunAnswering(asyncio.DatagramProtocol):
-    def __init__(self, counters):
-        self.counters = counters
-        self.transport = None
-
-    def connection_made(self, transport):
-        self.transport = transport
-
-    def datagram_received(self, data, addr):
-        self.counters["media_packets"] += 1
-        reply = binding_response(data, addr)
-        if reply:
-            self.transport.sendto(reply, addr)
-
-
-async def bind(addresses, port, counters):
+async def bind(addresses, port, mux):
     """SinglePortUdpHarvester.createHarvesters(): one socket per allowed address on the ICE port;
-    an address that cannot be bound is logged and left out. Returns the addresses bound."""
+    an address that cannot be bound is logged and left out. Returns the addresses bound. What arrives
+    goes to `mux` (relay.SinglePort: answers to plain binding requests, ICE checks and relay media)."""
+    from .relay import SinglePortProtocol
+
     loop = asyncio.get_running_loop()
-    counters.setdefault("media_packets", 0)
     bound = []
     for address, scope in addresses:
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
@@ -290,7 +278,7 @@ async def bind(addresses, port, counters):
             sock.close()
             log.info("Failed to create SinglePortUdpHarvester for address %s:%d: %s", address, port, exc)
             continue
-        await loop.create_datagram_endpoint(lambda: _StunAnswering(counters), sock=sock)
+        await loop.create_datagram_endpoint(lambda a=address: SinglePortProtocol(mux, (a, port)), sock=sock)
         bound.append(address)
     if bound:
         log.info("ICE UDP port %d on %s", port, ", ".join(bound))

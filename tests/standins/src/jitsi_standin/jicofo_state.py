@@ -6,14 +6,19 @@ jicofo JicofoServices.kt (getStats, getDebugState), FocusManager.kt (stats), kto
 
 import time
 
+from . import selection
 from .health import Result
 
 
 class Bridge:
     """Bridge.kt: state taken from the brewery presence stats, and the operational flag."""
 
-    def __init__(self, jid, failure_reset_threshold, clock=time.monotonic):
+    def __init__(self, jid, failure_reset_threshold, clock=time.monotonic, rampup=20, participant_stress=0.01):
         self.jid = jid
+        self.rampup = rampup  # jicofo.bridge.participant-rampup-interval
+        self.participant_stress = participant_stress  # jicofo.bridge.average-participant-stress
+        self.recent_endpoints = []  # when this Jicofo put endpoints here (Bridge.newEndpointsRate)
+        self.endpoints = 0  # Bridge.endpoints: this Jicofo's endpoints on the bridge
         self.clock = clock
         self.failure_reset_threshold = failure_reset_threshold
         self.stats = {}
@@ -57,6 +62,33 @@ class Bridge:
             self.failure_at = self.clock()
 
     @property
+    def stress(self):
+        return float(self.stats.get("stress_level", 0) or 0)
+
+    @property
+    def corrected_stress(self):
+        """Bridge.correctedStress: the reported stress plus average-participant-stress (the bridge's own
+        average_participant_stress when it reports one) for each endpoint added in the rampup interval."""
+        now = self.clock()
+        self.recent_endpoints = [t for t in self.recent_endpoints if now - t < self.rampup]
+        per = self.stats.get("average_participant_stress")
+        try:
+            per = float(per) if per is not None else self.participant_stress
+        except ValueError:
+            per = self.participant_stress
+        return self.stress + len(self.recent_endpoints) * per
+
+    def endpoint_added(self):
+        self.endpoints += 1
+        self.recent_endpoints.append(self.clock())
+
+    def endpoints_removed(self, count=1):
+        self.endpoints = max(0, self.endpoints - count)
+
+    def __repr__(self):
+        return f"Bridge[jid={self.jid}, version={self.full_version}, relayId={self.relay_id}, region={self.region}]"
+
+    @property
     def full_version(self):
         return f"{self.version}-{self.release}" if self.version and self.release else self.version
 
@@ -75,12 +107,12 @@ class Bridge:
             return "timed out"
         return "passed" if self.healthy else "failed"
 
-    def debug_state(self):
-        stress = float(self.stats.get("stress_level", 0) or 0)
+    def debug_state(self, stress_threshold=0.8):
+        stress = self.stress
         return {
-            "corrected-stress": stress, "drain": self.draining, "endpoints": 0, "endpoint-restart-requests": 0,
+            "corrected-stress": self.corrected_stress, "drain": self.draining, "endpoints": self.endpoints, "endpoint-restart-requests": 0,
             "failing-ice": False, "graceful-shutdown": self.in_graceful_shutdown, "healthy": self.healthy,
-            "operational": self.operational, "overloaded": stress >= 0.8, "region": str(self.region),
+            "operational": self.operational, "overloaded": self.corrected_stress >= stress_threshold, "region": str(self.region),
             "relay-id": str(self.relay_id), "release": str(self.release), "shutting-down": self.shutting_down,
             "stress": stress, "version": str(self.version),
         }
@@ -96,7 +128,14 @@ class JicofoState:
         self.lost_bridges = 0
         self.focus = None  # the Focus session (xmpp.py), set by jicofo.py: its conferences are counted
         self.conferences_created = 0
+        self.allocated = {}  # bridge JID -> [colibri2 conferences, endpoints] this Jicofo created there
         self.health = None  # a health.HealthChecker when jicofo.health.enabled, set by jicofo.py
+        self._strategy = None
+
+    def allocated_on(self, jid, conference=False):
+        """A colibri2 conference (or endpoint) this Jicofo created on a bridge, for stats()."""
+        counts = self.allocated.setdefault(jid, [0, 0])
+        counts[0 if conference else 1] += 1
 
     def conference_created(self):
         """FocusManager.createConference: ConferenceMetrics.conferencesCreated."""
@@ -107,7 +146,9 @@ class JicofoState:
         """addJvbAddress(); returns True when the bridge is new."""
         bridge = self.bridges.get(jid)
         if bridge is None:
-            bridge = self.bridges[jid] = Bridge(jid, self.config.failure_reset_threshold, self.clock)
+            bridge = self.bridges[jid] = Bridge(jid, self.config.failure_reset_threshold, self.clock,
+                                                self.config.participant_rampup_interval,
+                                                self.config.average_participant_stress)
             bridge.set_stats(stats)
             return True
         bridge.set_stats(stats)
@@ -118,6 +159,13 @@ class JicofoState:
         bridge = self.bridges.pop(jid, None)
         if bridge and not bridge.in_graceful_shutdown and not bridge.shutting_down:
             self.lost_bridges += 1
+
+    def select_bridge(self, conference_bridges, region, version=None):
+        """BridgeSelector.selectBridge over the known bridges (selection.py)."""
+        if self._strategy is None:
+            self._strategy = selection.strategy(self.config)
+        return selection.select_bridge(list(self.bridges.values()), conference_bridges, region, self.config,
+                                       version, self._strategy)
 
     @property
     def operational_bridge_count(self):
@@ -149,19 +197,31 @@ class JicofoState:
 
         Conferences opened through the focus protocol are counted as upstream counts them
         (ConferenceMetrics.conferenceCount, conferencesCreated, currentParticipants); the synthetic
-        conferences the bridges open under /test/ are added to them.
+        conferences the bridges open under /test/ are added to them. A bridge's numbers also count the
+        colibri2 conferences and endpoints this Jicofo holds there: those are taken out, so nothing is
+        counted twice (the bridge reports every presence-interval, so the difference can lag that long).
         """
-        reported = [b.stats for b in self.bridges.values()]
         conferences = list(self.focus.conferences.values()) if self.focus else []
+        held = {}  # bridge JID -> [conferences, endpoints, conferences created, endpoints created] of ours
+        for conference in conferences:
+            for jid, counts in conference.bridge_counts().items():
+                mine = held.setdefault(jid, [0, 0, 0, 0])
+                mine[0] += 1
+                mine[1] += counts
+        for jid, (created, endpoints) in self.allocated.items():
+            mine = held.setdefault(jid, [0, 0, 0, 0])
+            mine[2], mine[3] = created, endpoints
 
-        def total(key):
-            return sum(int(s.get(key, 0) or 0) for s in reported)
+        def total(key, index):
+            return sum(max(0, int(b.stats.get(key, 0) or 0) - held.get(jid, [0, 0, 0, 0])[index])
+                       for jid, b in self.bridges.items())
 
+        reported = [b.stats for b in self.bridges.values()]
         stats = {
-            "conferences": total("conferences") + len(conferences),
-            "participants": total("participants") + sum(len(c.members) for c in conferences),
-            "total_conferences_created": total("total_conferences_created") + self.conferences_created,
-            "total_participants": total("total_participants"),
+            "conferences": total("conferences", 0) + len(conferences),
+            "participants": total("participants", 1) + sum(len(c.members) for c in conferences),
+            "total_conferences_created": total("total_conferences_created", 2) + self.conferences_created,
+            "total_participants": total("total_participants", 3),
             "largest_conference": max((int(s.get("largest_conference", 0) or 0) for s in reported), default=0),
             "bridge_selector": self.selector_stats(),
             "version": self.version,
@@ -178,7 +238,8 @@ class JicofoState:
         return {
             "focus_manager": {},
             "bridge_selector": {"strategy": strategy,
-                                "bridge": {jid: b.debug_state() for jid, b in sorted(self.bridges.items())}},
+                                "bridge": {jid: b.debug_state(self.config.stress_threshold)
+                                           for jid, b in sorted(self.bridges.items())}},
             "jibri_detector": None, "sip_jibri_detector": None, "jigasi_detector": None,
         }
 
@@ -189,6 +250,8 @@ class JicofoState:
             "health": {**self.health.result.as_json(), "checks": self.health.checks} if self.health else None,
             "bridges": {jid: {"stats": b.stats, "operational": b.operational, "health_check": b.last_check}
                         for jid, b in sorted(self.bridges.items())},
+            "conferences": {room: c.test_state() for room, c in sorted(self.focus.conferences.items())}
+            if self.focus else {},
         }
 
     def handle(self, method, path, body):

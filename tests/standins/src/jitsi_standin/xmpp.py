@@ -17,6 +17,7 @@ from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
 from . import auth
+from .colibri import COLIBRI2, ColibriError, error_element
 from .conference import FOCUS, Conference, answer_element, apply_error, client_jid
 from .health import Result
 
@@ -152,6 +153,8 @@ class MucMember(_Session):
         self.add_event_handler("presence_error", self._presence_error)
         self.register_handler(Callback(
             "health check", MatchXPath(f"{{{self.default_ns}}}iq/{{{HEALTHCHECK}}}healthcheck"), self._health_iq))
+        self.register_handler(Callback(
+            "colibri2", MatchXPath(f"{{{self.default_ns}}}iq/{{{COLIBRI2}}}conference-modify"), self._colibri2_iq))
 
     def _stats(self):
         if self.stats_broken:
@@ -203,6 +206,26 @@ class MucMember(_Session):
             reply["error"]["type"] = "cancel"
             reply["error"]["condition"] = "internal-server-error"
             reply["error"]["text"] = result.message or ""
+        reply.send()
+
+
+    def _colibri2_iq(self, iq):
+        """XmppConnection.kt: a conference-modify set is handed to Videobridge.handleConferenceModifyIq
+        (colibri.py); its conference-modified or error is the answer."""
+        if iq["type"] != "set":
+            return
+        modify = iq.xml.find(f"{{{COLIBRI2}}}conference-modify")
+        reply = iq.reply(clear=True)
+        try:
+            reply.append(self.state.colibri.handle(modify))
+        except ColibriError as exc:
+            log.warning("%s: conference-modify refused: %s %s", self.label, exc.condition, exc.text)
+            reply = iq.reply(clear=True)
+            reply["error"]["type"] = "cancel" if exc.condition != "bad-request" else "modify"
+            reply["error"]["condition"] = exc.condition
+            reply["error"]["text"] = exc.text
+            if exc.reason:
+                reply["error"].xml.append(error_element(exc.reason))
         reply.send()
 
 
@@ -264,6 +287,8 @@ class Focus(_Session):
 
     def _bridge_gone(self, jid):
         self.state.remove_bridge(jid)
+        for conference in list(self.conferences.values()):
+            conference.colibri.bridge_removed(jid)
         task = self.checks.pop(jid, None)
         if task:
             task.cancel()
