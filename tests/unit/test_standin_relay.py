@@ -116,8 +116,8 @@ def test_ice_between_two_agents_selects_the_first_answering_pair():
     assert view_a["checks"][0]["remote"] != b_address
     assert view_a["checks"][1] == {"local": a_address, "remote": b_address, "result": "answered"}
     assert 0 <= view_a["setup_seconds"] < 1
-    assert view_a["packets_sent"] > 50 and view_b["packets_received"] > 50
-    assert view_b["packets_sent"] > 50 and view_a["packets_received"] > 50
+    assert view_a["packets_sent"] > 10 and view_b["packets_received"] > 10
+    assert view_b["packets_sent"] > 10 and view_a["packets_received"] > 10
 
 
 @needs_loopbacks
