@@ -54,11 +54,12 @@ class Recorder:
 
 
 class Participant:
-    def __init__(self, index, room, settings, recorder):
+    def __init__(self, index, room, settings, recorder, front=None):
         self.index, self.room, self.settings, self.recorder = index, room, settings, recorder
         self.nick = uuid.uuid4().hex[:8]  # jitsi-meet's endpoint id is its MUC resource
         self.display = f"load-{index}"
-        self.front = index % len(settings.fronts)  # participants spread over the fronts in turn
+        # The front it tries first (spread over the fronts; default: in turn).
+        self.front = (index if front is None else front) % len(settings.fronts)
 
     async def attempt(self, reconnect):
         """Connect, log in, ask focus, join; a joined client or None (the error is recorded)."""

@@ -79,8 +79,12 @@ async def run(opts):
     for index, target in enumerate(targets):
         recorder.step, start = index, recorder.now()
         while len(tasks) < target:
-            room = f"{opts.room_prefix}{len(tasks) // opts.per_room}"
-            tasks.append(asyncio.ensure_future(Participant(len(tasks), room, settings, recorder).live(stop)))
+            number, seat = divmod(len(tasks), opts.per_room)
+            # Participants take the fronts in turn, each room starting at the next front: a room is
+            # pinned where its first participant arrives, and fronts of different regions prefer
+            # different shards, so the rooms spread as their first participants do.
+            participant = Participant(len(tasks), f"{opts.room_prefix}{number}", settings, recorder, front=number + seat)
+            tasks.append(asyncio.ensure_future(participant.live(stop)))
             await asyncio.sleep(1 / opts.arrival_rate)
         await settle(recorder, len(tasks), opts.timeout * 5)
         all_joined.set()
