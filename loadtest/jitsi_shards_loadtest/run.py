@@ -79,11 +79,11 @@ async def run(opts):
     for index, target in enumerate(targets):
         recorder.step, start = index, recorder.now()
         while len(tasks) < target:
-            number, seat = divmod(len(tasks), opts.per_room)
-            # Participants take the fronts in turn, each room starting at the next front: a room is
-            # pinned where its first participant arrives, and fronts of different regions prefer
-            # different shards, so the rooms spread as their first participants do.
-            participant = Participant(len(tasks), f"{opts.room_prefix}{number}", settings, recorder, front=number + seat)
+            number = len(tasks) // opts.per_room
+            # Rooms take the fronts in turn, each room's participants arriving at its front: fronts of
+            # different regions prefer different shards, and a new room's participants arriving at two
+            # of them within the peers' sync delay could pin it twice (README: Overlay and regions).
+            participant = Participant(len(tasks), f"{opts.room_prefix}{number}", settings, recorder, front=number)
             tasks.append(asyncio.ensure_future(participant.live(stop)))
             await asyncio.sleep(1 / opts.arrival_rate)
         await settle(recorder, len(tasks), opts.timeout * 5)

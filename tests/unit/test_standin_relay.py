@@ -230,12 +230,13 @@ def test_jicofo_links_the_bridges_of_a_conference_and_their_relay_connects():
     eu, us = bridge_views["brewery/jvb-eu"], bridge_views["brewery/jvb-us"]
     assert eu["colibri_conferences"] == {_Conference.room: {"endpoints": ["alice", "carol"], "relays": ["relay-us"]}}
     assert us["colibri_conferences"] == {_Conference.room: {"endpoints": ["bob"], "relays": ["relay-eu"]}}
-    to_us, to_eu = eu["relays"]["relay-us"], us["relays"]["relay-eu"]
+    room = _Conference.room
+    to_us, to_eu = eu["relays"][f"{room}/relay-us"], us["relays"][f"{room}/relay-eu"]
     assert (to_us["initiator"], to_eu["initiator"]) == (False, True)
     assert to_us["state"] == to_eu["state"] == "connected"
     # The initiator's relay has its own (unique) port; the other shares the single port.
     assert to_eu["selected_pair"]["local"] == to_us["selected_pair"]["remote"]
-    assert to_us["selected_pair"]["local"] == eu["relays"]["relay-us"]["local_candidates"][0]
+    assert to_us["selected_pair"]["local"] == to_us["local_candidates"][0]
     assert to_eu["packets_sent"] > 0 and to_us["packets_received"] > 0
     assert stats["brewery/jvb-eu"]["octo_conferences"] == 1 and stats["brewery/jvb-eu"]["octo_endpoints"] == 1
     assert stats["brewery/jvb-us"]["octo_endpoints"] == 2 and stats["brewery/jvb-us"]["total_relays"] == 1

@@ -369,7 +369,8 @@ class Colibri:
 
     def test_state(self):
         return {
-            "relays": {r.id: r.view() for r in self.relays()},
+            # By conference and remote relay-id: two conferences may relay to the same bridge.
+            "relays": {f"{r.conference.name}/{r.id}": r.view() for r in self.relays()},
             "colibri_conferences": {c.name: {"endpoints": sorted(c.endpoints), "relays": sorted(c.relays)}
                                     for c in self.conferences.values()},
         }
