@@ -1,10 +1,11 @@
 -- jitsi-meet-prosody stand-in @VERSION@: jitsi-meet mod_jitsi_session.lua @0eab4774 (global): copies
 -- the BOSH/websocket URL parameters into the session: previd (session resumption, read by
 -- mod_auth_jitsi-anonymous), room and prefix (the room the web client is in; the components
--- look the room up from them). And, as current upstream's (the same file in jitsi-meet master,
--- 2025, with `region_header_name`; @0eab4774 predates it), the participant's region from the
--- proxy's header, x_proxy_region by default (Prosody's name for X-Proxy-Region): mod_muc_meeting_id
--- puts it in the participant's presence for Jicofo.
+-- look the room up from them). And, as upstream's newer form of the file does (the one that also
+-- takes the token from an Authorization header with `accept_token_from_query`; the search store
+-- holds it without a commit hash), the participant's region from the proxy's header
+-- (`region_header_name`, default x_proxy_region: Prosody's name for X-Proxy-Region);
+-- mod_muc_meeting_id puts it in the participant's presence for Jicofo.
 module:set_global();
 
 local http = require "util.http";
