@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from jitsi_standin import config, hocon, ice
+from jitsi_standin import config, hocon, ice, stun
 
 # `ip -j addr` of a container with an overlay and a WireGuard link (trimmed).
 IP_JSON = json.dumps([
@@ -122,16 +122,16 @@ def test_health_fails_without_a_bound_socket_and_on_required_stun():
 # STUN --------------------------------------------------------------------------------------------
 
 def test_binding_request_gets_the_xor_mapped_address():
-    request = ice.binding_request(b"0123456789ab")
-    answer = ice.binding_response(request, ("192.0.2.7", 40000))
+    request = stun.build(stun.BINDING_REQUEST, b"0123456789ab", fingerprint=False)
+    answer = stun.binding_response(request, ("192.0.2.7", 40000))
     assert ice.mapped_address(answer, b"0123456789ab") == ("192.0.2.7", 40000)
     assert ice.mapped_address(answer, b"another-txid") is None
 
 
 def test_anything_but_a_binding_request_is_not_answered():
-    assert ice.binding_response(b"hello", ("192.0.2.7", 1)) is None
-    assert ice.binding_response(struct.pack("!HHI", 0x0111, 0, ice.STUN_MAGIC) + b"x" * 12, ("192.0.2.7", 1)) is None
-    assert ice.binding_response(struct.pack("!HHI", 1, 0, 0) + b"x" * 12, ("192.0.2.7", 1)) is None
+    assert stun.binding_response(b"hello", ("192.0.2.7", 1)) is None
+    assert stun.binding_response(struct.pack("!HHI", 0x0111, 0, stun.MAGIC) + b"x" * 12, ("192.0.2.7", 1)) is None
+    assert stun.binding_response(struct.pack("!HHI", 1, 0, 0) + b"x" * 12, ("192.0.2.7", 1)) is None
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def stun_server():
             data, peer = sock.recvfrom(2048)
         except OSError:
             return
-        sock.sendto(ice.binding_response(data, ("203.0.113.50", peer[1] + 1)), peer)
+        sock.sendto(stun.binding_response(data, ("203.0.113.50", peer[1] + 1)), peer)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()

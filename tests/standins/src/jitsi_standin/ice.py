@@ -14,19 +14,14 @@ import json
 import logging
 import os
 import socket
-import struct
 import subprocess
 from dataclasses import dataclass
 
+from . import stun
 from .health import Result
 
 log = logging.getLogger("jitsi_standin.ice")
 
-STUN_MAGIC = 0x2112A442
-BINDING_REQUEST = 0x0001
-BINDING_SUCCESS = 0x0101
-MAPPED_ADDRESS = 0x0001
-XOR_MAPPED_ADDRESS = 0x0020
 
 
 # Addresses ---------------------------------------------------------------------------------------
@@ -93,47 +88,12 @@ def allowed_addresses(ifaces, harvest):
 
 # STUN --------------------------------------------------------------------------------------------
 
-def binding_request(transaction):
-    return struct.pack("!HHI", BINDING_REQUEST, 0, STUN_MAGIC) + transaction
-
-
-def binding_response(request, address):
-    """The Binding Success answer (RFC 8489) to a Binding Request from an IPv4 peer, else None."""
-    if len(request) < 20:
-        return None
-    kind, _length, magic = struct.unpack("!HHI", request[:8])
-    if kind != BINDING_REQUEST or magic != STUN_MAGIC:
-        return None
-    try:
-        packed = socket.inet_aton(address[0])
-    except OSError:
-        return None  # IPv6 peers: the stand-in answers IPv4 only
-    xport = address[1] ^ (STUN_MAGIC >> 16)
-    xaddr = bytes(b ^ m for b, m in zip(packed, struct.pack("!I", STUN_MAGIC)))
-    attribute = struct.pack("!HHBBH", XOR_MAPPED_ADDRESS, 8, 0, 1, xport) + xaddr
-    return struct.pack("!HHI", BINDING_SUCCESS, len(attribute), STUN_MAGIC) + request[8:20] + attribute
-
-
 def mapped_address(response, transaction):
     """(ip, port) from a Binding Success with our transaction id: XOR-MAPPED-ADDRESS, else MAPPED-ADDRESS."""
-    if len(response) < 20:
+    message = stun.parse(response)
+    if message is None or message.kind != stun.BINDING_SUCCESS or message.transaction != transaction:
         return None
-    kind, length, magic = struct.unpack("!HHI", response[:8])
-    if kind != BINDING_SUCCESS or magic != STUN_MAGIC or response[8:20] != transaction:
-        return None
-    found = {}
-    offset = 20
-    while offset + 4 <= min(len(response), 20 + length):
-        attr, size = struct.unpack("!HH", response[offset:offset + 4])
-        value = response[offset + 4:offset + 4 + size]
-        if attr in (XOR_MAPPED_ADDRESS, MAPPED_ADDRESS) and len(value) == 8 and value[1] == 1:
-            port, raw = struct.unpack("!H", value[2:4])[0], value[4:8]
-            if attr == XOR_MAPPED_ADDRESS:
-                port ^= STUN_MAGIC >> 16
-                raw = bytes(b ^ m for b, m in zip(raw, struct.pack("!I", STUN_MAGIC)))
-            found[attr] = (socket.inet_ntoa(raw), port)
-        offset += 4 + size + (-size % 4)
-    return found.get(XOR_MAPPED_ADDRESS) or found.get(MAPPED_ADDRESS)
+    return message.mapped_address
 
 
 def stun_discover(local_ip, server, waits=(0.5, 1.0, 1.5)):
@@ -151,7 +111,7 @@ def stun_discover(local_ip, server, waits=(0.5, 1.0, 1.5)):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind((local_ip, 0))
         for wait in waits:
-            sock.sendto(binding_request(transaction), target)
+            sock.sendto(stun.build(stun.BINDING_REQUEST, transaction, fingerprint=False), target)
             sock.settimeout(wait)
             try:
                 while True:

@@ -387,13 +387,10 @@ class SinglePort:
             if agent.owns(message, local, source):
                 agent.datagram(data, local, source, message)
                 return
-        if message is not None and message.kind == stun.BINDING_REQUEST and message.username is None:
-            try:
-                self.send(local, source, stun.build(stun.BINDING_SUCCESS, message.transaction,
-                                                    [(stun.XOR_MAPPED_ADDRESS, stun.xor_address(source))],
-                                                    fingerprint=False))
-            except OSError:
-                pass  # IPv6 peers: the stand-in answers IPv4 only
+        if message is not None and message.username is None:
+            answer = stun.binding_response(data, source)
+            if answer:
+                self.send(local, source, answer)
 
 
 class SinglePortProtocol(asyncio.DatagramProtocol):

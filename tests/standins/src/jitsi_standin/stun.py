@@ -53,11 +53,14 @@ def xor_address(address):
     return struct.pack("!BBH", 0, 1, port ^ (MAGIC >> 16)) + packed
 
 
-def parse_xor_address(value):
+def parse_address(value, xor=True):
+    """(ip, port) of an IPv4 (XOR-)MAPPED-ADDRESS value, else None."""
     if len(value) != 8 or value[1] != 1:
         return None
-    port = struct.unpack("!H", value[2:4])[0] ^ (MAGIC >> 16)
-    raw = bytes(b ^ m for b, m in zip(value[4:8], struct.pack("!I", MAGIC)))
+    port, raw = struct.unpack("!H", value[2:4])[0], value[4:8]
+    if xor:
+        port ^= MAGIC >> 16
+        raw = bytes(b ^ m for b, m in zip(raw, struct.pack("!I", MAGIC)))
     return socket.inet_ntoa(raw), port
 
 
@@ -105,8 +108,13 @@ class Message:
 
     @property
     def mapped_address(self):
-        value = self.get(XOR_MAPPED_ADDRESS)
-        return parse_xor_address(value) if value else None
+        """XOR-MAPPED-ADDRESS, else the older MAPPED-ADDRESS (RFC 3489 servers)."""
+        for kind, xor in ((XOR_MAPPED_ADDRESS, True), (MAPPED_ADDRESS, False)):
+            value = self.get(kind)
+            found = parse_address(value, xor) if value else None
+            if found:
+                return found
+        return None
 
     def integrity_ok(self, key):
         """MESSAGE-INTEGRITY checked with `key` (the password the sender was meant to use)."""
@@ -143,6 +151,19 @@ def parse(data):
         message.attributes.append((attr, data[offset + 4:offset + 4 + size], offset))
         offset += 4 + size + (-size % 4)
     return message
+
+
+def binding_response(request, source):
+    """The plain Binding Success answer (RFC 8489) to a Binding Request from an IPv4 peer, else None:
+    what any STUN client probing the media port gets, and what the tests' STUN server says."""
+    message = parse(request)
+    if message is None or message.kind != BINDING_REQUEST:
+        return None
+    try:
+        mapped = xor_address(source)
+    except OSError:
+        return None  # IPv6 peers: the stand-in answers IPv4 only
+    return build(BINDING_SUCCESS, message.transaction, [(XOR_MAPPED_ADDRESS, mapped)], fingerprint=False)
 
 
 def check_request(transaction, local_ufrag, remote_ufrag, remote_pwd, priority, controlling, tie_breaker,
