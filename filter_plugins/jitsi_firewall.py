@@ -99,16 +99,11 @@ def _rule(comment, proto, port, sources=None, iif=None):
     match = f"{proto} dport {dport} counter accept"
     if sources is None:
         return [{"comment": comment, "statement": prefix + match}]
-    v4, v6 = _sources(sources)
-    statements = []
-    for family, found in (("ip", v4), ("ip6", v6)):
-        if found:
-            statements.append({"comment": comment, "statement": f"{prefix}{family} saddr {{ {', '.join(found)} }} {match}"})
-    return statements
+    return _by_address(comment, match, sources, prefix=prefix)
 
 
 def _by_address(comment, match, addresses, direction="saddr", prefix="", hook=None):
-    """One statement per address family matching `addresses` (never empty) as source or destination."""
+    """One statement per address family of `addresses`, matched as source or destination (none for [])."""
     v4, v6 = _sources(addresses)
     statements = []
     for family, found in (("ip", v4), ("ip6", v6)):
@@ -139,8 +134,8 @@ def _relay_rules(host, shards, hostvars, ports, overlay):
                         not_wg, outside, hook="early")
     rules += _by_address("relays ride the overlay: UDP from other bridges on wg0, but VXLAN", f"udp dport != {vx} counter drop",
                          tunnel, prefix='iifname "wg0" ', hook="early")
-    rules += _by_address("relays between bridges: other bridges over the overlay (vx0), any port", "udp dport 1024-65535 counter accept",
-                         [overlay["plan"][b]["vx"] for b in others], prefix='iifname "vx0" ')
+    rules += _rule("relays between bridges: other bridges over the overlay (vx0), any port", "udp", (1024, 65535),
+                   [overlay["plan"][b]["vx"] for b in others], iif="vx0")
     rules += _by_address("relays ride the overlay: no UDP to other bridges' underlay and public addresses, but WireGuard",
                          not_wg, outside, direction="daddr", hook="output")
     rules += _by_address("relays ride the overlay: no UDP to other bridges on wg0, but VXLAN", f"udp dport != {vx} counter drop",
