@@ -55,8 +55,9 @@ def cluster_plan(groups, hostvars, settings):
     if settings.get("turn"):
         errors += turn.turn_errors(dict(settings["turn"], turn_hosts=groups.get("turn", []),
                                         haproxy=groups.get("haproxy", [])), inventory.is_dns_name)
+    member_regions = overlay.regions(members, snapshot)
     if settings.get("regions") is not None and not errors:
-        errors += _region_errors(groups, snapshot, shards, members, settings["regions"])
+        errors += _region_errors(groups, snapshot, shards, member_regions, settings["regions"])
     if errors:
         return {"errors": errors}
     wg_cidr, vx_cidr = settings["cidrs"]["jitsi_overlay_wg_cidr"], settings["cidrs"]["jitsi_overlay_cidr"]
@@ -67,21 +68,20 @@ def cluster_plan(groups, hostvars, settings):
         "overlay": {
             "members": members,
             "plan": overlay.addresses(members, snapshot, wg_cidr, vx_cidr),
-            "regions": overlay.regions(members, snapshot),
+            "regions": member_regions,
         },
     }
 
 
-def _region_errors(groups, snapshot, shards, members, settings):
+def _region_errors(groups, snapshot, shards, member_regions, settings):
     overlay_peers = {}
     if settings.get("overlay_scope") == "region":
-        member_regions = overlay.regions(members, snapshot)
-        bridges = [b["host"] for shard in shards.values() for b in shard["bridges"] if b["host"] in member_regions]
-        overlay_peers = {h: set(overlay.peers(h, members, member_regions, "region", settings.get("overlay_links") or []))
-                         for h in bridges}
+        members = sorted(member_regions)
+        links = settings.get("overlay_links") or []
+        overlay_peers = {b["host"]: set(overlay.peers(b["host"], members, member_regions, "region", links))
+                         for shard in shards.values() for b in shard["bridges"] if b["host"] in member_regions}
     return regions.region_errors(groups, snapshot, shards, {
         "region_groups": settings.get("groups") or [],
-        "overlay_members": members if overlay_peers else [],
         "overlay_peers": overlay_peers,
     })
 

@@ -40,8 +40,8 @@ def _group_errors(groups, known):
 def region_errors(groups, snapshot, shards, settings):
     """Every problem with regions, naming the host, group or variable and the fix.
 
-    settings: region_groups (jitsi_region_groups), overlay_members (the overlay's members; empty
-    when the overlay is off), overlay_peers (host -> its overlay peers).
+    settings: region_groups (jitsi_region_groups), overlay_peers (overlay member bridge -> its overlay
+    peers; empty when every member peers with every other).
     """
     known = bridge_regions(shards)
     errors = _group_errors(settings.get("region_groups") or [], known)
@@ -68,11 +68,10 @@ def region_errors(groups, snapshot, shards, settings):
 def _relay_path_errors(shards, settings):
     """Bridges of one shard relay to each other, and the firewall lets relays ride only the
     overlay: two bridges of a shard that are members but not overlay peers would have no path."""
-    members = set(settings.get("overlay_members") or [])
     peers = settings.get("overlay_peers") or {}
     errors = []
     for name, shard in sorted(shards.items()):
-        hosts = [b["host"] for b in shard["bridges"] if b["host"] in members]
+        hosts = [b["host"] for b in shard["bridges"] if b["host"] in peers]
         for i, one in enumerate(hosts):
             for other in hosts[i + 1:]:
                 if other not in peers.get(one, ()):
