@@ -29,6 +29,38 @@ except Exception as e:
 """
 
 
+# Runs inside a container: GET /http-bind?room=<room> through the given HAProxy nodes and print
+# the x-jitsi-shard each answered with. Each room is asked first through one front (in turn), and
+# through the others in a second pass: fronts of different regions prefer different shards, so a
+# room asked through two within the peers' sync delay (a few milliseconds) could be pinned twice
+# (README: Overlay and regions).
+_ASK_FRONTS = r"""
+import json, ssl, sys, urllib.request
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+rooms, fronts = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+
+def ask(front, room):
+    try:
+        r = urllib.request.urlopen(f"https://{front}/http-bind?room={room}", context=ctx, timeout=5)
+        return r.headers.get("x-jitsi-shard")
+    except urllib.error.HTTPError as e:
+        return e.headers.get("x-jitsi-shard") or f"http-{e.code}"
+    except Exception as e:
+        return f"error-{type(e).__name__}"
+
+orders = [fronts[i % len(fronts):] + fronts[:i % len(fronts)] for i in range(len(rooms))]
+out = [[ask(order[0], room)] for room, order in zip(rooms, orders)]
+for seen, room, order in zip(out, rooms, orders):
+    seen.extend(ask(front, room) for front in order[1:])
+print(json.dumps(out))
+"""
+
+
+def ask_fronts(client, rooms, fronts):
+    """Per room, the shard each front (by name) placed it on, asked from inside `client`."""
+    return json.loads(client.check_output("python3 -c %s %s %s", _ASK_FRONTS, json.dumps(rooms), json.dumps(fronts)))
+
+
 def container_address(name):
     """The address the controller reaches a scenario's container at (its molecule network)."""
     out = subprocess.run(["docker", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",

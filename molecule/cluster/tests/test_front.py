@@ -13,43 +13,14 @@ import subprocess
 import time
 
 import jitsi_front
-from testlib import haproxy_peers_synced, host, poll
+from testlib import ask_fronts, haproxy_peers_synced, host, poll
 
 testinfra_hosts = ["ansible://lab-haproxy1"]
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 FRONTS = ["lab-haproxy1", "lab-haproxy2"]
 
-# Runs inside a container: GET /http-bind?room=<room> through the given HAProxy nodes and
-# print the x-jitsi-shard each answered with. Each room is asked first through one front (in
-# turn), and through the others in a second pass: the fronts are in different regions and
-# prefer different shards, so a room asked through both within the peers' sync delay (a few
-# milliseconds) could be pinned twice (README: Overlay and regions).
-CLIENT = r"""
-import json, ssl, sys, urllib.request
-ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-rooms, fronts = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-
-def ask(front, room):
-    try:
-        r = urllib.request.urlopen(f"https://{front}/http-bind?room={room}", context=ctx, timeout=5)
-        return r.headers.get("x-jitsi-shard")
-    except urllib.error.HTTPError as e:
-        return e.headers.get("x-jitsi-shard") or f"http-{e.code}"
-    except Exception as e:
-        return f"error-{type(e).__name__}"
-
-orders = [fronts[i % len(fronts):] + fronts[:i % len(fronts)] for i in range(len(rooms))]
-out = [[ask(order[0], room)] for room, order in zip(rooms, orders)]
-for seen, room, order in zip(out, rooms, orders):
-    seen.extend(ask(front, room) for front in order[1:])
-print(json.dumps(out))
-"""
-
-
 def _ask(rooms, fronts=FRONTS):
-    client = host("lab-haproxy1")
-    out = client.check_output("python3 -c %s %s %s", CLIENT, json.dumps(rooms), json.dumps(fronts))
-    return json.loads(out)
+    return ask_fronts(host("lab-haproxy1"), rooms, fronts)
 
 
 def _playbook(name, *extra):

@@ -17,7 +17,7 @@ import uuid
 import pytest
 
 from jitsi_shards_loadtest.client import enter
-from testlib import container_address, host, poll, request
+from testlib import ask_fronts, container_address, host, poll, request
 
 DOMAIN = "meet.lab.test"
 EU, US = "lab-haproxy1", "lab-haproxy2"
@@ -26,10 +26,7 @@ BRIDGES = {"eu": "lab-a-jvb1", "us": "lab-a-jvb2"}
 
 def _ask(front, rooms):
     """The shard each new room lands on, asked through one front only."""
-    script = ("import json,ssl,sys,urllib.request as u;c=ssl._create_unverified_context();"
-              "print(json.dumps([u.urlopen(f'https://{sys.argv[1]}/http-bind?room={r}',context=c)"
-              ".headers['x-jitsi-shard'] for r in json.loads(sys.argv[2])]))")
-    return json.loads(host(front).check_output("python3 -c %s %s %s", script, front, json.dumps(rooms)))
+    return [seen for (seen,) in ask_fronts(host(front), rooms, [front])]
 
 
 def test_new_rooms_go_to_the_shards_of_the_fronts_region():
